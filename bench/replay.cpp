@@ -1,0 +1,202 @@
+// `coplan-bench replay`: pushes every patch of an editing trace through a running Coplan server
+// over WebSocket (one update per patch, batched into pushes the way @codemirror/collab sends
+// them), while a second client receives; checks both final texts against the trace's endContent,
+// restarts the server, checks the reloaded text again, and prints edits per second.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+
+#include "client/http_client.hpp"
+#include "client/ws_client.hpp"
+#include "server_process.hpp"
+#include "text/change_set.hpp"
+#include "text/text_buffer.hpp"
+#include "text/utf16.hpp"
+
+namespace po = boost::program_options;
+using namespace coplan;
+using nlohmann::json;
+
+namespace {
+
+json read_gz_json(const std::string& path) {
+  FILE* f = popen(("gzip -dc '" + path + "'").c_str(), "r");
+  if (!f) throw std::runtime_error("cannot run gzip");
+  std::string data;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  if (pclose(f) != 0) throw std::runtime_error("cannot read " + path);
+  return json::parse(data);
+}
+
+std::string default_trace() {
+  for (const char* c : {"../shared/data/editing-traces/automerge-paper.json.gz",
+                        "/work/shared/data/editing-traces/automerge-paper.json.gz"})
+    if (std::filesystem::exists(c)) return c;
+  return "";
+}
+
+}  // namespace
+
+int replay(const std::vector<std::string>& args) {
+  std::string coplan = "build/release/coplan", trace_path = default_trace(), templates = "templates", stream = "unit.knowledge";
+  std::size_t batch = 200;
+  std::size_t limit = 0;
+  po::options_description opts("coplan-bench replay options");
+  opts.add_options()("help,h", "show these options")
+      ("coplan", po::value(&coplan)->default_value(coplan), "the coplan binary to run")
+      ("trace", po::value(&trace_path)->default_value(trace_path), "editing trace (.json.gz)")
+      ("templates", po::value(&templates)->default_value(templates), "templates folder for the server")
+      ("stream", po::value(&stream)->default_value(stream), "text field to type into")
+      ("batch", po::value(&batch)->default_value(batch), "updates per push (collab sends what is unconfirmed)")
+      ("limit", po::value(&limit)->default_value(0), "replay only the first N patches (0 = all)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (trace_path.empty()) throw std::runtime_error("no trace given and none found");
+
+  // Prepare every push message before the clock starts.
+  auto trace = read_gz_json(trace_path);
+  std::vector<std::string> changes;
+  std::int64_t len = 0;
+  std::u16string expected;
+  for (const auto& txn : trace["txns"])
+    for (const auto& p : txn["patches"]) {
+      auto pos = p[0].get<std::int64_t>(), del = p[1].get<std::int64_t>();
+      auto ins = text::utf8_to_utf16(p[2].get<std::string>());
+      changes.push_back(text::change_set::replace(len, pos, pos + del, ins).to_json().dump());
+      expected.replace(static_cast<std::size_t>(pos), static_cast<std::size_t>(del), ins);
+      len += static_cast<std::int64_t>(ins.size()) - del;
+      if (limit && changes.size() == limit) break;
+    }
+  if (limit && changes.size() >= limit) changes.resize(limit);
+  std::string end_content = limit ? text::utf16_to_utf8(expected) : trace["endContent"].get<std::string>();
+  std::vector<std::string> pushes;
+  std::vector<std::size_t> push_sizes;
+  for (std::size_t i = 0; i < changes.size(); i += batch) {
+    std::string m = "{\"type\":\"push\",\"stream\":" + json(stream).dump() + ",\"version\":" + std::to_string(i) +
+                    ",\"updates\":[";
+    std::size_t n = std::min(batch, changes.size() - i);
+    for (std::size_t k = 0; k < n; ++k)
+      m += std::string(k ? "," : "") + "{\"clientID\":\"replay\",\"seq\":" + std::to_string(i + k + 1) +
+           ",\"changes\":" + changes[i + k] + "}";
+    m += "]}";
+    pushes.push_back(std::move(m));
+    push_sizes.push_back(n);
+  }
+
+  auto data_dir = std::filesystem::temp_directory_path() / ("coplan-replay-" + std::to_string(getpid()));
+  std::filesystem::remove_all(data_dir);
+  std::vector<std::string> serve{"serve", "--port", "0", "--data-dir", data_dir.string(), "--web-root", "/nonexistent",
+                                 "--templates", templates, "--demo"};
+  auto server = std::make_unique<bench::server_process>(coplan, serve);
+  auto port = server->port();
+  auto lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+  auto tea = client::sign_in("127.0.0.1", port, "teacher", "coplan-demo");
+  auto units = client::http_call("127.0.0.1", port, client::http::verb::get, "/api/units", "", lib);
+  std::string unit = units.body["units"][0]["id"];
+  std::string target = "/api/units/" + unit + "/ws";
+
+  client::ws_client receiver, sender;
+  if (!receiver.connect("127.0.0.1", port, target, tea) || !sender.connect("127.0.0.1", port, target, lib))
+    throw std::runtime_error("WebSocket refused");
+  auto w = receiver.hello("receiver");
+  if (w["streams"][stream]["version"] != 0) throw std::runtime_error("stream " + stream + " is not empty");
+  sender.hello("replay");
+
+  // The receiver rebuilds the text from the update stream, on its own thread.
+  std::string received_text;
+  std::size_t received = 0;
+  std::chrono::steady_clock::time_point received_all;
+  std::thread rx([&] {
+    text::text_buffer doc;
+    while (received < changes.size()) {
+      auto m = receiver.recv(std::chrono::seconds(60));
+      if (!m) break;
+      if ((*m)["type"] != "updates" || (*m)["stream"] != stream) continue;
+      for (const auto& u : (*m)["updates"]) {
+        auto c = text::change_set::from_json(u["changes"], 1 << 30, 1 << 30);
+        doc.validate(c);
+        doc.apply(c);
+        ++received;
+      }
+    }
+    received_all = std::chrono::steady_clock::now();
+    received_text = doc.to_utf8();
+  });
+
+  auto cpu0 = server->cpu_seconds();
+  auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < pushes.size(); ++i) {
+    sender.send(pushes[i]);
+    for (;;) {
+      auto raw = sender.recv_raw(std::chrono::seconds(60));
+      if (!raw) throw std::runtime_error("the server closed the sender");
+      if (raw->find("\"type\":\"pushed\"") == std::string::npos) {
+        if (raw->find("\"type\":\"error\"") != std::string::npos) throw std::runtime_error("server error: " + *raw);
+        continue;
+      }
+      if (raw->find("\"ok\":true") == std::string::npos) throw std::runtime_error("push refused: " + *raw);
+      break;
+    }
+  }
+  auto acked = std::chrono::steady_clock::now();
+  rx.join();
+  auto cpu = server->cpu_seconds() - cpu0;
+  auto rss = server->peak_rss_kib();
+  double secs_ack = std::chrono::duration<double>(acked - start).count();
+  double secs_all = std::chrono::duration<double>(received_all - start).count();
+  bool sender_ok = received == changes.size() && received_text == end_content;
+  sender.close();
+  receiver.close();
+
+  // Restart and read the field back from SQLite.
+  server->stop(15);
+  auto restart_start = std::chrono::steady_clock::now();
+  server = std::make_unique<bench::server_process>(coplan, serve);
+  port = server->port();
+  client::ws_client again;
+  again.connect("127.0.0.1", port, target, client::sign_in("127.0.0.1", port, "teacher", "coplan-demo"));
+  auto w2 = again.hello("after-restart");
+  double secs_reload = std::chrono::duration<double>(std::chrono::steady_clock::now() - restart_start).count();
+  bool reload_ok = w2["streams"][stream]["text"] == end_content && w2["streams"][stream]["version"] == changes.size();
+  again.close();
+  server->stop(15);
+  std::filesystem::remove_all(data_dir);
+
+  std::printf("trace replay over WebSocket: %s\n", trace_path.c_str());
+  std::printf("| edits | pushes | acked in s | edits/s (acked) | all received in s | server CPU s | peak RSS MiB | final text | after restart | restart+open s |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
+  std::printf("| %zu | %zu | %.3f | %.0f | %.3f | %.2f | %.1f | %s | %s | %.2f |\n", changes.size(), pushes.size(), secs_ack,
+              static_cast<double>(changes.size()) / secs_ack, secs_all, cpu, static_cast<double>(rss) / 1024.0,
+              sender_ok ? "matches endContent" : "MISMATCH", reload_ok ? "matches" : "MISMATCH", secs_reload);
+  return sender_ok && reload_ok ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << "Usage: coplan-bench <command> [options]\n\nCommands:\n  replay   replay an editing trace through a "
+                 "running server and check it\n";
+    return args.empty() ? 1 : 0;
+  }
+  auto cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "replay") return replay(args);
+    std::cerr << "coplan-bench: unknown command " << cmd << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "coplan-bench " << cmd << ": " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,31 @@
+// server_process: runs `coplan serve` as a child process on a free port for a benchmark, reads the
+// port it printed, and stops it with SIGTERM (or SIGKILL, to simulate a crash).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace coplan::bench {
+
+class server_process {
+public:
+  server_process(std::string binary, std::vector<std::string> args);
+  ~server_process();
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  void stop(int signal = 15);
+  // Peak resident memory of the child in KiB (from /proc, while it runs).
+  long peak_rss_kib() const;
+  // CPU seconds (user + system) the child used so far.
+  double cpu_seconds() const;
+
+private:
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+};
+
+}  // namespace coplan::bench

@@ -1,0 +1,129 @@
+// HTTP connection handling and WebSocket upgrade (see http_session.hpp).
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "net/api_router.hpp"
+#include "net/ws_session.hpp"
+
+namespace coplan::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+http_session::http_session(boost::asio::ip::tcp::socket&& socket, services& svc, const static_files& files)
+    : stream_(std::move(socket)), svc_(svc), files_(files) {
+  beast::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = ep.address().to_string();
+}
+
+void http_session::run() {
+  boost::asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(svc_.config.max_http_body_bytes);
+  parser_->header_limit(16 * 1024);
+  stream_.expires_after(svc_.config.http_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) return do_close();
+  if (ec == http::error::body_limit) {
+    http::response<http::string_body> res{http::status::payload_too_large, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = R"({"error":{"code":"too_large","message":"request body too large"}})";
+    res.keep_alive(false);
+    res.prepare_payload();
+    return do_write(http::message_generator(std::move(res)));
+  }
+  if (ec) return;  // timeout or reset: the stream closes with this session
+  auto req = parser_->release();
+  std::string_view target = req.target();
+  if (websocket::is_upgrade(req)) return do_upgrade(std::move(req));
+  if (target.substr(0, 5) == "/api/" || target == "/healthz") return do_api(std::move(req));
+  do_write(files_.serve(req));
+}
+
+void http_session::do_api(request req) {
+  stream_.expires_never();
+  boost::asio::post(svc_.blocking, [self = shared_from_this(), req = std::move(req)]() mutable {
+    api_router router(self->svc_);
+    response res;
+    try {
+      res = router.handle(req, self->peer_);
+    } catch (const std::exception&) {
+      res = error_response(req, http::status::internal_server_error, "internal", "the server could not do that");
+    }
+    boost::asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      self->do_write(http::message_generator(std::move(res)));
+    });
+  });
+}
+
+void http_session::do_upgrade(request req) {
+  stream_.expires_never();
+  boost::asio::post(svc_.blocking, [self = shared_from_this(), req = std::move(req)]() mutable {
+    api_router router(self->svc_);
+    std::optional<response> refusal;
+    std::shared_ptr<unit::unit_authority> authority;
+    std::optional<store::user_record> user;
+    try {
+      std::string_view target = req.target();
+      target = target.substr(0, target.find('?'));
+      constexpr std::string_view prefix = "/api/units/", suffix = "/ws";
+      if (!router.origin_allowed(req)) {
+        refusal = error_response(req, http::status::forbidden, "bad_origin", "cross-site WebSocket refused");
+      } else if (target.substr(0, prefix.size()) != prefix || target.size() <= prefix.size() + suffix.size() ||
+                 target.substr(target.size() - suffix.size()) != suffix) {
+        refusal = error_response(req, http::status::not_found, "not_found", "no such WebSocket");
+      } else if (!(user = router.authenticate(req))) {
+        refusal = error_response(req, http::status::unauthorized, "signed_out", "please sign in");
+      } else {
+        std::string id(target.substr(prefix.size(), target.size() - prefix.size() - suffix.size()));
+        auto unit = self->svc_.accounts.unit_by_public_id(id);
+        if (!unit || !self->svc_.accounts.is_member(unit->id, user->id))
+          refusal = error_response(req, http::status::not_found, "unknown_unit", "no such unit");
+        else
+          authority = self->svc_.registry.open(*unit);
+      }
+    } catch (const std::exception&) {
+      refusal = error_response(req, http::status::internal_server_error, "internal", "the unit could not be opened");
+    }
+    boost::asio::post(self->stream_.get_executor(), [self, req = std::move(req), refusal = std::move(refusal),
+                                                     authority = std::move(authority), user = std::move(user)]() mutable {
+      if (refusal) {
+        refusal->keep_alive(false);
+        return self->do_write(http::message_generator(std::move(*refusal)));
+      }
+      std::make_shared<ws_session>(std::move(self->stream_), self->svc_, std::move(authority), std::move(*user))
+          ->run(std::move(req));
+    });
+  });
+}
+
+void http_session::do_write(http::message_generator msg) {
+  bool keep_alive = msg.keep_alive();
+  stream_.expires_after(svc_.config.http_timeout);
+  beast::async_write(stream_, std::move(msg),
+                     beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!keep_alive) return do_close();
+  do_read();
+}
+
+void http_session::do_close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace coplan::net

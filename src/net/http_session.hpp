@@ -1,0 +1,42 @@
+// http_session: one HTTP connection. Reads requests with a body limit and a timeout, serves the
+// web client's files, runs API requests on the blocking-work pool, and hands a checked WebSocket
+// upgrade (session cookie, Origin, membership) over to a ws_session. All members are used on the
+// connection's strand (stream_'s executor) only.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "net/services.hpp"
+#include "net/static_files.hpp"
+
+namespace coplan::net {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(boost::asio::ip::tcp::socket&& socket, services& svc, const static_files& files);
+  void run();
+
+private:
+  using request = boost::beast::http::request<boost::beast::http::string_body>;
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void do_api(request req);
+  void do_upgrade(request req);
+  void do_write(boost::beast::http::message_generator msg);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+  void do_close();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  services& svc_;
+  const static_files& files_;
+  std::string peer_;
+};
+
+}  // namespace coplan::net

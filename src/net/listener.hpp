@@ -1,0 +1,34 @@
+// listener: accepts TCP connections and gives each its own strand and http_session.
+#pragma once
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+
+#include "net/services.hpp"
+#include "net/static_files.hpp"
+
+namespace coplan::net {
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  // Binds at once; throws boost::system::system_error when the address is taken.
+  listener(boost::asio::io_context& ioc, boost::asio::ip::tcp::endpoint endpoint, services& svc,
+           const static_files& files);
+  void run();
+  void stop();
+  unsigned short port() const { return port_; }
+
+private:
+  void do_accept();
+  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;  // used on acceptor_'s strand only
+  services& svc_;
+  const static_files& files_;
+  unsigned short port_ = 0;
+};
+
+}  // namespace coplan::net

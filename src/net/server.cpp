@@ -1,0 +1,67 @@
+// Wiring a Coplan instance together (see server.hpp).
+#include "net/server.hpp"
+
+#include <filesystem>
+
+namespace coplan::net {
+
+namespace {
+
+store::db_options db_options_of(const server_config& c) {
+  store::db_options o;
+  o.synchronous = c.synchronous;
+  return o;
+}
+
+std::string ensure_data_dir(const server_config& c) {
+  if (c.db_file.empty()) std::filesystem::create_directories(c.data_dir);
+  return c.db_path();
+}
+
+}  // namespace
+
+server::server(server_config config)
+    : config_(std::move(config)),
+      db_(ensure_data_dir(config_), db_options_of(config_)),
+      writer_(config_.db_path(), db_options_of(config_)),
+      accounts_(db_),
+      hasher_(config_.hash_cost),
+      ioc_(static_cast<int>(config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency()))),
+      registry_(ioc_.get_executor(), writer_, db_, unit::template_set::load_dir(config_.templates_dir),
+                config_.unit_limits, config_.authority),
+      blocking_(config_.blocking_threads),
+      svc_{config_, db_, accounts_, registry_, hasher_, blocking_},
+      files_(config_.web_root) {}
+
+server::~server() {
+  stop();
+  // Connections and units still referenced by pending handlers are destroyed with ioc_; their
+  // final snapshots go to writer_, which outlives them and flushes when it stops.
+}
+
+unsigned short server::start() {
+  auto address = boost::asio::ip::make_address(config_.address);
+  listener_ = std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint(address, config_.port), svc_, files_);
+  listener_->run();
+  work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+      ioc_.get_executor());
+  unsigned n = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  return listener_->port();
+}
+
+void server::wait() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void server::stop() {
+  if (listener_) listener_->stop();
+  work_.reset();
+  ioc_.stop();
+  wait();
+  threads_.clear();
+  blocking_.join();
+}
+
+}  // namespace coplan::net

@@ -1,0 +1,60 @@
+// server: a whole Coplan instance: database and op log writer, templates, unit registry, the io
+// threads and the blocking-work pool, and the listener. start() returns the bound port, so tests
+// can bind port 0.
+#pragma once
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "auth/password_hasher.hpp"
+#include "net/listener.hpp"
+#include "net/server_config.hpp"
+#include "net/services.hpp"
+#include "net/static_files.hpp"
+#include "store/account_store.hpp"
+#include "store/op_log_writer.hpp"
+#include "store/store.hpp"
+#include "unit/unit_registry.hpp"
+
+namespace coplan::net {
+
+class server {
+public:
+  explicit server(server_config config);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  unsigned short start();  // binds and starts the threads
+  void wait();             // until stop()
+  void stop();
+
+  services& svc() { return svc_; }
+  store::store& db() { return db_; }
+  store::op_log_writer& writer() { return writer_; }
+  unit::unit_registry& registry() { return registry_; }
+  store::account_store& accounts() { return accounts_; }
+  const auth::password_hasher& hasher() const { return hasher_; }
+  const server_config& config() const { return config_; }
+
+private:
+  server_config config_;
+  store::store db_;
+  store::op_log_writer writer_;
+  store::account_store accounts_;
+  auth::password_hasher hasher_;
+  boost::asio::io_context ioc_;
+  unit::unit_registry registry_;
+  boost::asio::thread_pool blocking_;
+  services svc_;
+  static_files files_;
+  std::shared_ptr<listener> listener_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace coplan::net

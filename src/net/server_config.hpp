@@ -1,0 +1,43 @@
+// server_config: every setting of `coplan serve`, with the named limits and their defaults
+// (documented in docs/operations.md).
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "auth/password_hasher.hpp"
+#include "unit/unit_authority.hpp"
+#include "unit/unit_limits.hpp"
+
+namespace coplan::net {
+
+struct server_config {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;
+  std::string data_dir = "var";
+  std::string db_file;  // default: <data_dir>/coplan.db
+  std::string web_root = "web/dist";
+  std::string templates_dir = "templates";
+  unsigned threads = 0;           // io threads; 0 = one per core
+  unsigned blocking_threads = 4;  // SQLite reads, password hashing
+  std::string synchronous = "FULL";
+  auth::hash_cost hash_cost = auth::hash_cost::interactive;
+  std::vector<std::string> allowed_origins;  // besides the request's own host
+  bool secure_cookies = false;
+
+  // Named limits.
+  std::size_t max_message_bytes = 1 << 20;         // one WebSocket message
+  std::size_t max_http_body_bytes = 64 << 10;      // one HTTP request body
+  std::size_t max_queue_messages = 4096;           // outbound messages queued for one client
+  std::size_t max_queue_bytes = 32 << 20;          // outbound bytes queued for one client
+  std::chrono::seconds http_timeout{30};           // reading one HTTP request (slowloris guard)
+  std::chrono::hours session_lifetime{24 * 14};    // sign-in session
+  unit::unit_limits unit_limits;
+  unit::authority_settings authority;
+
+  std::string db_path() const { return db_file.empty() ? data_dir + "/coplan.db" : db_file; }
+};
+
+}  // namespace coplan::net

@@ -1,0 +1,25 @@
+// services: the long-lived parts every connection uses (config, database, accounts, unit
+// registry, the pool for blocking work). Owned by net::server; everything here is thread-safe.
+#pragma once
+#include <memory>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "auth/password_hasher.hpp"
+#include "net/server_config.hpp"
+#include "store/account_store.hpp"
+#include "store/store.hpp"
+#include "unit/unit_registry.hpp"
+
+namespace coplan::net {
+
+struct services {
+  const server_config& config;
+  store::store& db;
+  store::account_store& accounts;
+  unit::unit_registry& registry;
+  const auth::password_hasher& hasher;
+  boost::asio::thread_pool& blocking;  // SQLite reads and password hashing run here, never on io threads
+};
+
+}  // namespace coplan::net

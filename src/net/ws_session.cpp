@@ -1,0 +1,127 @@
+// WebSocket session for one client of one unit (see ws_session.hpp).
+#include "net/ws_session.hpp"
+
+#include "text/coded_error.hpp"
+#include "unit/wire.hpp"
+
+namespace coplan::net {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+ws_session::ws_session(beast::tcp_stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
+                       store::user_record user)
+    : ws_(std::move(stream)), svc_(svc), unit_(std::move(unit)), user_(std::move(user)) {}
+
+void ws_session::run(beast::http::request<beast::http::string_body> req) {
+  beast::get_lowest_layer(ws_).expires_never();
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(beast::http::field::server, "coplan");
+  }));
+  ws_.read_message_max(svc_.config.max_message_bytes);
+  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+  if (ec) return finish();
+  do_read();
+}
+
+void ws_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // Includes message_too_big (Beast closes with 1009) and bad UTF-8 in a text frame (1007).
+    return finish();
+  }
+  if (!ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    do_deliver(unit::wire::error("bad_message", "send JSON text frames"));
+    return do_read();
+  }
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  on_message(std::move(text));
+  if (!finished_) do_read();
+}
+
+void ws_session::on_message(std::string text) {
+  // The one boundary where a client message's validation errors become an error reply.
+  try {
+    auto msg = unit::parse_client_message(text, svc_.registry.limits());
+    auto author = static_cast<std::uint32_t>(user_.id);
+    if (auto* hello = std::get_if<unit::hello_msg>(&msg)) {
+      if (joined_) throw coded_error("bad_message", "hello was already sent");
+      joined_ = true;
+      unit_->join(shared_from_this(), author, std::move(*hello));
+      return;
+    }
+    if (!joined_) throw coded_error("hello_first", "send hello before anything else");
+    unit_->handle(shared_from_this(), author, std::move(msg));
+  } catch (const coded_error& e) {
+    do_deliver(unit::wire::error(e.code(), e.what()));
+  } catch (const std::exception&) {
+    do_deliver(unit::wire::error("bad_message", "message has the wrong shape"));
+  }
+}
+
+void ws_session::deliver(std::shared_ptr<const std::string> message) {
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), m = std::move(message)]() mutable { self->do_deliver(std::move(m)); });
+}
+
+void ws_session::do_deliver(std::shared_ptr<const std::string> message) {
+  if (finished_) return;
+  if (queue_.size() >= svc_.config.max_queue_messages ||
+      queued_bytes_ + message->size() > svc_.config.max_queue_bytes) {
+    // A client that does not read is dropped rather than buffered without bound.
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    return finish();
+  }
+  queued_bytes_ += message->size();
+  queue_.push_back(std::move(message));
+  if (!writing_) do_write();
+}
+
+void ws_session::do_write() {
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(boost::asio::buffer(*queue_.front()),
+                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (finished_) return;
+  if (ec) return finish();
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  if (!queue_.empty() && !finished_) do_write();
+}
+
+void ws_session::close_from_unit(const std::string& code) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code] {
+    self->do_close(websocket::close_reason(websocket::close_code::try_again_later, code));
+  });
+}
+
+void ws_session::do_close(websocket::close_reason reason) {
+  if (finished_) return;
+  finish();
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+}
+
+void ws_session::finish() {
+  if (finished_) return;
+  finished_ = true;
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (joined_) unit_->leave(this);
+}
+
+}  // namespace coplan::net

@@ -1,0 +1,53 @@
+// ws_session: one browser's WebSocket for one open unit. Reads and parses client messages on the
+// connection's strand (so parsing runs in parallel across clients), hands them to the unit's
+// authority, and writes what the authority delivers from a bounded outbound queue. queue_ and
+// every other member are guarded by the connection's strand (ws_'s executor).
+#pragma once
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "net/services.hpp"
+#include "store/account_store.hpp"
+#include "unit/unit_authority.hpp"
+#include "unit/unit_subscriber.hpp"
+
+namespace coplan::net {
+
+class ws_session : public unit::unit_subscriber, public std::enable_shared_from_this<ws_session> {
+public:
+  ws_session(boost::beast::tcp_stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
+             store::user_record user);
+  void run(boost::beast::http::request<boost::beast::http::string_body> req);
+
+  void deliver(std::shared_ptr<const std::string> message) override;
+  void close_from_unit(const std::string& code) override;
+
+private:
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_message(std::string text);
+  void do_deliver(std::shared_ptr<const std::string> message);
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void do_close(boost::beast::websocket::close_reason reason);
+  void finish();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  services& svc_;
+  std::shared_ptr<unit::unit_authority> unit_;
+  store::user_record user_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool joined_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace coplan::net

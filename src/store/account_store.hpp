@@ -1,0 +1,61 @@
+// account_store: users, sign-in sessions, partnerships, units and memberships in SQLite.
+// Every query is a prepared statement; connections come from the store's pool.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace coplan::store {
+
+struct user_record {
+  std::int64_t id = 0;
+  std::string username;
+  std::string display_name;
+  std::string role;  // librarian | teacher | coordinator | admin
+  std::string password_hash;
+};
+
+struct unit_record {
+  std::int64_t id = 0;
+  std::string public_id;
+  std::int64_t partnership_id = 0;
+  std::string template_id;
+  std::string title;
+  std::int64_t created_at = 0;
+  bool archived = false;
+  std::int64_t last_edit = 0;  // time of the latest snapshot (live units report their own)
+};
+
+class account_store {
+public:
+  explicit account_store(store& s) : store_(s) {}
+
+  std::int64_t create_user(const std::string& username, const std::string& display_name, const std::string& role,
+                           const std::string& password_hash);
+  std::optional<user_record> user_by_name(const std::string& username);
+  std::optional<user_record> user_by_id(std::int64_t id);
+  std::int64_t user_count();
+
+  void create_session(const std::string& token_hash, std::int64_t user_id, std::int64_t now, std::int64_t expires_at);
+  std::optional<user_record> session_user(const std::string& token_hash, std::int64_t now);
+  void delete_session(const std::string& token_hash);
+
+  std::int64_t create_partnership(const std::string& name, const std::vector<std::int64_t>& members);
+  // Creates the unit, its members and its first snapshot (`initial_state`) in one transaction.
+  std::int64_t create_unit(const std::string& public_id, std::int64_t partnership_id, const std::string& template_id,
+                           const std::string& title, std::int64_t created_by, const std::vector<std::int64_t>& members,
+                           const std::string& initial_state, std::int64_t now);
+  std::optional<unit_record> unit_by_public_id(const std::string& public_id);
+  std::vector<unit_record> units_for_user(std::int64_t user_id);
+  bool is_member(std::int64_t unit_id, std::int64_t user_id);
+  std::vector<user_record> unit_members(std::int64_t unit_id);
+  void set_unit_title(std::int64_t unit_id, const std::string& title);
+
+private:
+  store& store_;
+};
+
+}  // namespace coplan::store

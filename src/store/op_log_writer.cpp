@@ -1,0 +1,144 @@
+// Group-commit op log writer (see op_log_writer.hpp).
+#include "store/op_log_writer.hpp"
+
+#include <chrono>
+
+namespace coplan::store {
+
+op_log_writer::op_log_writer(const std::string& path, const db_options& options)
+    : db_(std::make_unique<database>(path, options)) {
+  // Opened on the caller's thread so a bad path fails loudly at start; the writer thread owns it after.
+  thread_ = std::thread([this] { run(); });
+}
+
+op_log_writer::~op_log_writer() { stop(); }
+
+void op_log_writer::append(std::vector<op_row> rows, completion done, failure_guard guard, extra_fn extra) {
+  std::lock_guard lock(mutex_);
+  queue_.push_back(job{std::move(rows), std::nullopt, std::move(done), std::move(guard), std::move(extra)});
+  wake_.notify_one();
+}
+
+void op_log_writer::append_snapshot(snapshot_row snap, completion done, failure_guard guard) {
+  std::lock_guard lock(mutex_);
+  queue_.push_back(job{{}, std::move(snap), std::move(done), std::move(guard), nullptr});
+  wake_.notify_one();
+}
+
+void op_log_writer::flush() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+}
+
+void op_log_writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+op_log_writer::stats op_log_writer::current_stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void op_log_writer::run() {
+  database& db = *db_;
+  auto insert_op = db.prepare(
+      "INSERT INTO oplog(unit_id, kind, stream, version, author, client_id, client_seq, time, payload) "
+      "VALUES (?,?,?,?,?,?,?,?,?)");
+  auto insert_snap = db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data) VALUES (?,?,?,?,?)");
+  auto prune_snaps = db.prepare(
+      "DELETE FROM snapshots WHERE unit_id = ? AND id < (SELECT min(id) FROM "
+      "(SELECT id FROM snapshots WHERE unit_id = ? ORDER BY id DESC LIMIT 3))");
+  std::vector<job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      busy_ = false;
+      if (queue_.empty()) idle_.notify_all();
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+      busy_ = true;
+    }
+    // Jobs of an owner whose earlier commit failed are refused without touching the log.
+    std::erase_if(batch, [](job& j) {
+      if (!j.guard || !j.guard->load()) return false;
+      if (j.done) j.done(false, 0);
+      return true;
+    });
+    if (batch.empty()) continue;
+    auto start = std::chrono::steady_clock::now();
+    bool ok = true;
+    std::vector<std::int64_t> last_ids(batch.size(), 0);
+    std::uint64_t rows = 0;
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& j = batch[i];
+        for (const auto& r : j.rows) {
+          insert_op.bind(1, r.unit_id).bind(2, static_cast<std::int64_t>(r.kind));
+          if (r.kind == 0) insert_op.bind(3, r.stream);
+          else insert_op.bind_null(3);
+          insert_op.bind(4, static_cast<std::int64_t>(r.version))
+              .bind(5, static_cast<std::int64_t>(r.author))
+              .bind(6, r.client_id)
+              .bind(7, static_cast<std::int64_t>(r.client_seq))
+              .bind(8, r.time)
+              .bind(9, r.payload);
+          insert_op.run();
+          ++rows;
+        }
+        last_ids[i] = db.last_insert_rowid();
+        if (j.extra) j.extra(db);
+        if (j.snap) {
+          const auto& s = *j.snap;
+          insert_snap.bind(1, s.unit_id)
+              .bind(2, s.upto_op)
+              .bind(3, static_cast<std::int64_t>(s.ops))
+              .bind(4, s.created_at)
+              .bind(5, s.data);
+          insert_snap.run();
+          prune_snaps.bind(1, s.unit_id).bind(2, s.unit_id);
+          prune_snaps.run();
+        }
+      }
+      if (fail_next_.load() > 0) {
+        fail_next_.fetch_sub(1);
+        throw std::runtime_error("injected commit failure");
+      }
+      db.exec("COMMIT");
+    } catch (const std::exception&) {
+      ok = false;
+      for (auto& j : batch)
+        if (j.guard) j.guard->store(true);
+      try {
+        db.exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    {
+      std::lock_guard lock(mutex_);
+      if (ok) {
+        ++stats_.commits;
+        stats_.rows += rows;
+      } else {
+        ++stats_.failures;
+      }
+      std::size_t b = 0;
+      while (b < latency_bounds_us.size() && us > latency_bounds_us[b]) ++b;
+      ++stats_.latency_buckets[b];
+      stats_.latency_sum_seconds += static_cast<double>(us) / 1e6;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (batch[i].done) batch[i].done(ok, ok ? last_ids[i] : 0);
+    batch.clear();
+  }
+}
+
+}  // namespace coplan::store

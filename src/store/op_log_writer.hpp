@@ -1,0 +1,98 @@
+// op_log_writer: the single writer of the op log and snapshots, with group commit. Any thread
+// appends batches; one dedicated thread commits everything queued so far in one transaction
+// (synchronous=FULL by default), then calls each batch's completion on that thread with the id of
+// the batch's last row. Completions must only post work elsewhere. queue_ is guarded by mutex_;
+// the connection belongs to the writer thread.
+#pragma once
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/database.hpp"
+
+namespace coplan::store {
+
+struct op_row {
+  std::int64_t id = 0;  // row id, filled when read back
+  std::int64_t unit_id = 0;
+  int kind = 0;  // 0 text update, 1 structure command
+  std::string stream;
+  std::uint64_t version = 0;
+  std::uint32_t author = 0;
+  std::string client_id;
+  std::uint64_t client_seq = 0;
+  std::int64_t time = 0;
+  std::string payload;
+};
+
+struct snapshot_row {
+  std::int64_t unit_id = 0;
+  std::int64_t upto_op = 0;
+  std::uint64_t ops = 0;
+  std::int64_t created_at = 0;
+  std::string data;
+};
+
+class op_log_writer {
+public:
+  using completion = std::function<void(bool ok, std::int64_t last_id)>;
+  // Set by the writer when a commit holding one of its jobs fails: the owner's later jobs are
+  // refused too, so the log never holds an op whose predecessor was lost.
+  using failure_guard = std::shared_ptr<std::atomic<bool>>;
+  // Extra statements run inside the same transaction as a job's rows.
+  using extra_fn = std::function<void(database&)>;
+
+  // Commit latency histogram bucket bounds in microseconds (the last bucket is +Inf).
+  static constexpr std::array<std::int64_t, 12> latency_bounds_us{100,   250,   500,    1000,   2000,   5000,
+                                                                  10000, 25000, 50000, 100000, 250000, 1000000};
+  struct stats {
+    std::uint64_t commits = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t failures = 0;
+    std::array<std::uint64_t, latency_bounds_us.size() + 1> latency_buckets{};
+    double latency_sum_seconds = 0;
+  };
+
+  op_log_writer(const std::string& path, const db_options& options);
+  ~op_log_writer();
+
+  void append(std::vector<op_row> rows, completion done, failure_guard guard = nullptr, extra_fn extra = nullptr);
+  void append_snapshot(snapshot_row snap, completion done, failure_guard guard = nullptr);
+  // Waits until everything appended so far is committed (tests, shutdown).
+  void flush();
+  void stop();
+  stats current_stats() const;
+  // Test hook: the next `n` commits fail as a disk error would.
+  void fail_next_commits(int n) { fail_next_.store(n); }
+
+private:
+  struct job {
+    std::vector<op_row> rows;
+    std::optional<snapshot_row> snap;
+    completion done;
+    failure_guard guard;
+    extra_fn extra;
+  };
+  void run();
+
+  std::unique_ptr<database> db_;  // used by the writer thread only
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::vector<job> queue_;  // guarded by mutex_
+  bool stopping_ = false;   // guarded by mutex_
+  bool busy_ = false;       // guarded by mutex_
+  stats stats_;             // guarded by mutex_
+  std::atomic<int> fail_next_{0};
+  std::thread thread_;
+};
+
+}  // namespace coplan::store

@@ -1,0 +1,66 @@
+// Reading units back from SQLite (see unit_store.hpp).
+#include "store/unit_store.hpp"
+
+#include <stdexcept>
+
+namespace coplan::store {
+
+namespace {
+
+constexpr const char* op_columns = "id, unit_id, kind, stream, version, author, client_id, client_seq, time, payload";
+
+op_row row_of(const statement& st) {
+  op_row r;
+  r.id = st.int64(0);
+  r.unit_id = st.int64(1);
+  r.kind = static_cast<int>(st.int64(2));
+  r.stream = st.text(3);
+  r.version = static_cast<std::uint64_t>(st.int64(4));
+  r.author = static_cast<std::uint32_t>(st.int64(5));
+  r.client_id = st.text(6);
+  r.client_seq = static_cast<std::uint64_t>(st.int64(7));
+  r.time = st.int64(8);
+  r.payload = st.text(9);
+  return r;
+}
+
+}  // namespace
+
+loaded_unit unit_store::load(std::int64_t unit_id) {
+  auto db = store_.borrow();
+  loaded_unit out;
+  {
+    auto st = db->prepare("SELECT data, upto_op, ops FROM snapshots WHERE unit_id = ? ORDER BY id DESC LIMIT 1");
+    st.bind(1, unit_id);
+    if (!st.step()) throw std::runtime_error("unit " + std::to_string(unit_id) + " has no snapshot");
+    out.snapshot = st.text(0);
+    out.upto_op = st.int64(1);
+    out.ops = static_cast<std::uint64_t>(st.int64(2));
+  }
+  auto st = db->prepare(std::string("SELECT ") + op_columns + " FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
+  st.bind(1, out.upto_op).bind(2, unit_id);
+  while (st.step()) out.tail.push_back(row_of(st));
+  return out;
+}
+
+std::vector<op_row> unit_store::text_ops_since(std::int64_t unit_id, const std::string& stream,
+                                               std::uint64_t version) {
+  auto db = store_.borrow();
+  auto st = db->prepare(std::string("SELECT ") + op_columns +
+                        " FROM oplog WHERE unit_id = ? AND kind = 0 AND stream = ? AND version >= ? ORDER BY id");
+  st.bind(1, unit_id).bind(2, stream).bind(3, static_cast<std::int64_t>(version));
+  std::vector<op_row> out;
+  while (st.step()) out.push_back(row_of(st));
+  return out;
+}
+
+std::vector<op_row> unit_store::all_ops(std::int64_t unit_id, std::int64_t after_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare(std::string("SELECT ") + op_columns + " FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
+  st.bind(1, after_id).bind(2, unit_id);
+  std::vector<op_row> out;
+  while (st.step()) out.push_back(row_of(st));
+  return out;
+}
+
+}  // namespace coplan::store

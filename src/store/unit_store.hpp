@@ -1,0 +1,35 @@
+// unit_store: reads a unit's persisted state: its latest snapshot plus the op log rows after it
+// (the tail), and older ops for clients that catch up from far behind.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/op_log_writer.hpp"
+#include "store/store.hpp"
+
+namespace coplan::store {
+
+struct loaded_unit {
+  std::string snapshot;       // JSON written by unit_doc::to_json()
+  std::int64_t upto_op = 0;   // last op id the snapshot includes
+  std::uint64_t ops = 0;      // ops the snapshot includes
+  std::vector<op_row> tail;   // ops after the snapshot, in commit order
+};
+
+class unit_store {
+public:
+  explicit unit_store(store& s) : store_(s) {}
+
+  // Throws std::runtime_error when the unit has no snapshot (unknown unit).
+  loaded_unit load(std::int64_t unit_id);
+  // Text ops of `stream` applied at `version` or later, in order.
+  std::vector<op_row> text_ops_since(std::int64_t unit_id, const std::string& stream, std::uint64_t version);
+  // Every op of the unit, in order (history, analytics).
+  std::vector<op_row> all_ops(std::int64_t unit_id, std::int64_t after_id = 0);
+
+private:
+  store& store_;
+};
+
+}  // namespace coplan::store

@@ -1,0 +1,322 @@
+// change_set parsing, serialization, composition and mapping; compose and map follow the
+// algorithms of @codemirror/state (composeSets / mapSet) step for step so results are identical.
+#include "text/change_set.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "text/coded_error.hpp"
+#include "text/utf16.hpp"
+
+namespace coplan::text {
+
+namespace {
+
+const std::u16string empty_text;
+
+[[noreturn]] void bad(const std::string& why) { throw coded_error("bad_changes", "invalid change set: " + why); }
+
+std::int64_t length_of(const nlohmann::json& v, std::int64_t max_number) {
+  if (!v.is_number_integer()) bad("lengths must be non-negative integers");
+  if (v.is_number_unsigned()) {
+    auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(max_number)) throw coded_error("too_large", "change set length out of range");
+    return static_cast<std::int64_t>(u);
+  }
+  auto s = v.get<std::int64_t>();
+  if (s < 0) bad("lengths must be non-negative integers");
+  if (s > max_number) throw coded_error("too_large", "change set length out of range");
+  return s;
+}
+
+// Mirrors addSection() of @codemirror/state.
+void add_section(std::vector<std::int64_t>& sections, std::int64_t len, std::int64_t ins, bool force_join = false) {
+  if (len == 0 && ins <= 0) return;
+  auto n = sections.size();
+  if (n >= 2 && ins <= 0 && ins == sections[n - 1]) sections[n - 2] += len;
+  else if (n >= 2 && len == 0 && sections[n - 2] == 0) sections[n - 1] += ins;
+  else if (force_join) {
+    sections[n - 2] += len;
+    sections[n - 1] += ins;
+  } else {
+    sections.push_back(len);
+    sections.push_back(ins);
+  }
+}
+
+// Mirrors addInsert() of @codemirror/state.
+void add_insert(std::vector<std::u16string>& values, const std::vector<std::int64_t>& sections,
+                const std::u16string& value) {
+  if (value.empty()) return;
+  std::size_t index = (sections.size() - 2) >> 1;
+  if (index < values.size()) {
+    values.back() += value;
+  } else {
+    while (values.size() < index) values.emplace_back();
+    values.push_back(value);
+  }
+}
+
+// Mirrors SectionIter of @codemirror/state.
+class section_iter {
+public:
+  explicit section_iter(const change_set& set) : set_(set) { next(); }
+  void next() {
+    const auto& s = set_.sections();
+    if (i < s.size()) {
+      len = s[i++];
+      ins = s[i++];
+    } else {
+      len = 0;
+      ins = -2;
+    }
+    off = 0;
+  }
+  bool done() const { return ins == -2; }
+  std::int64_t len2() const { return ins < 0 ? len : ins; }
+  const std::u16string& text() const { return set_.inserted((i - 2) >> 1); }
+  std::u16string text_bit(std::int64_t n) const {
+    const auto& t = text();
+    return t.substr(static_cast<std::size_t>(off), static_cast<std::size_t>(n));
+  }
+  void forward(std::int64_t n) {
+    if (n == len) next();
+    else {
+      len -= n;
+      off += n;
+    }
+  }
+  void forward2(std::int64_t n) {
+    if (ins == -1) forward(n);
+    else if (n == ins) next();
+    else {
+      ins -= n;
+      off += n;
+    }
+  }
+
+  std::size_t i = 0;
+  std::int64_t len = 0, ins = 0, off = 0;
+
+private:
+  const change_set& set_;
+};
+
+}  // namespace
+
+change_set change_set::from_json(const nlohmann::json& j, std::int64_t max_number, std::int64_t max_insert) {
+  if (!j.is_array()) bad("expected an array");
+  std::vector<std::int64_t> sections;
+  std::vector<std::u16string> inserted;
+  sections.reserve(j.size() * 2);
+  std::int64_t total_insert = 0;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& part = j[i];
+    if (part.is_number()) {
+      sections.push_back(length_of(part, max_number));
+      sections.push_back(-1);
+      continue;
+    }
+    if (!part.is_array() || part.empty()) bad("each part must be a number or an array");
+    std::int64_t len = length_of(part[0], max_number);
+    if (part.size() == 1) {
+      sections.push_back(len);
+      sections.push_back(0);
+      continue;
+    }
+    std::u16string text;
+    for (std::size_t k = 1; k < part.size(); ++k) {
+      if (!part[k].is_string()) bad("inserted lines must be strings");
+      if (k > 1) text.push_back(u'\n');
+      text += utf8_to_utf16(part[k].get_ref<const std::string&>());
+    }
+    total_insert += static_cast<std::int64_t>(text.size());
+    if (total_insert > max_insert) throw coded_error("too_large", "change set inserts too much text");
+    while (inserted.size() < i) inserted.emplace_back();
+    sections.push_back(len);
+    sections.push_back(static_cast<std::int64_t>(text.size()));
+    inserted.push_back(std::move(text));
+  }
+  return change_set(std::move(sections), std::move(inserted));
+}
+
+nlohmann::json change_set::to_json() const {
+  auto out = nlohmann::json::array();
+  for (std::size_t i = 0; i < sections_.size(); i += 2) {
+    std::int64_t len = sections_[i], ins = sections_[i + 1];
+    if (ins < 0) {
+      out.push_back(len);
+    } else if (ins == 0) {
+      out.push_back(nlohmann::json::array({len}));
+    } else {
+      auto part = nlohmann::json::array({len});
+      const auto& t = inserted(i >> 1);
+      std::size_t start = 0;
+      for (;;) {
+        auto nl = t.find(u'\n', start);
+        part.push_back(utf16_to_utf8(std::u16string_view(t).substr(start, nl == std::u16string::npos ? nl : nl - start)));
+        if (nl == std::u16string::npos) break;
+        start = nl + 1;
+      }
+      out.push_back(std::move(part));
+    }
+  }
+  return out;
+}
+
+change_set change_set::empty_of(std::int64_t length) {
+  if (!length) return change_set();
+  return change_set({length, -1}, {});
+}
+
+change_set change_set::replace(std::int64_t length, std::int64_t from, std::int64_t to, std::u16string insert) {
+  std::vector<std::int64_t> sections;
+  std::vector<std::u16string> inserted;
+  if (from > 0) sections.insert(sections.end(), {from, -1});
+  if (to > from || !insert.empty()) {
+    sections.insert(sections.end(), {to - from, static_cast<std::int64_t>(insert.size())});
+    inserted.resize(sections.size() / 2 - 1);
+    inserted.push_back(std::move(insert));
+  }
+  if (to < length) sections.insert(sections.end(), {length - to, -1});
+  return change_set(std::move(sections), std::move(inserted));
+}
+
+std::int64_t change_set::length() const {
+  std::int64_t r = 0;
+  for (std::size_t i = 0; i < sections_.size(); i += 2) r += sections_[i];
+  return r;
+}
+
+std::int64_t change_set::new_length() const {
+  std::int64_t r = 0;
+  for (std::size_t i = 0; i < sections_.size(); i += 2) r += sections_[i + 1] < 0 ? sections_[i] : sections_[i + 1];
+  return r;
+}
+
+bool change_set::empty() const {
+  return sections_.empty() || (sections_.size() == 2 && sections_[1] < 0);
+}
+
+std::int64_t change_set::inserted_length() const {
+  std::int64_t r = 0;
+  for (std::size_t i = 0; i < sections_.size(); i += 2) r += std::max<std::int64_t>(sections_[i + 1], 0);
+  return r;
+}
+
+std::int64_t change_set::deleted_length() const {
+  std::int64_t r = 0;
+  for (std::size_t i = 0; i < sections_.size(); i += 2)
+    if (sections_[i + 1] >= 0) r += sections_[i];
+  return r;
+}
+
+const std::u16string& change_set::inserted(std::size_t k) const {
+  return k < inserted_.size() ? inserted_[k] : empty_text;
+}
+
+bool change_set::operator==(const change_set& o) const {
+  if (sections_ != o.sections_) return false;
+  for (std::size_t k = 0; k < sections_.size() / 2; ++k)
+    if (inserted(k) != o.inserted(k)) return false;
+  return true;
+}
+
+// Port of mapSet(setA, setB, before, mkSet=true).
+change_set change_set::map(const change_set& other, bool before) const {
+  if (other.empty()) return *this;
+  std::vector<std::int64_t> sections;
+  std::vector<std::u16string> insert;
+  section_iter a(*this), b(other);
+  for (std::int64_t inserted = -1;;) {
+    if ((a.done() && b.len) || (b.done() && a.len)) {
+      throw coded_error("length_mismatch", "mismatched change set lengths");
+    } else if (a.ins == -1 && b.ins == -1) {
+      std::int64_t len = std::min(a.len, b.len);
+      add_section(sections, len, -1);
+      a.forward(len);
+      b.forward(len);
+    } else if (b.ins >= 0 && (a.ins < 0 || inserted == static_cast<std::int64_t>(a.i) ||
+                              (a.off == 0 && (b.len < a.len || (b.len == a.len && !before))))) {
+      std::int64_t len = b.len;
+      add_section(sections, b.ins, -1);
+      while (len) {
+        std::int64_t piece = std::min(a.len, len);
+        if (a.ins >= 0 && inserted < static_cast<std::int64_t>(a.i) && a.len <= piece) {
+          add_section(sections, 0, a.ins);
+          add_insert(insert, sections, a.text());
+          inserted = static_cast<std::int64_t>(a.i);
+        }
+        a.forward(piece);
+        len -= piece;
+      }
+      b.next();
+    } else if (a.ins >= 0) {
+      std::int64_t len = 0, left = a.len;
+      while (left) {
+        if (b.ins == -1) {
+          std::int64_t piece = std::min(left, b.len);
+          len += piece;
+          left -= piece;
+          b.forward(piece);
+        } else if (b.ins == 0 && b.len < left) {
+          left -= b.len;
+          b.next();
+        } else {
+          break;
+        }
+      }
+      bool first = inserted < static_cast<std::int64_t>(a.i);
+      add_section(sections, len, first ? a.ins : 0);
+      if (first) add_insert(insert, sections, a.text());
+      inserted = static_cast<std::int64_t>(a.i);
+      a.forward(a.len - left);
+    } else if (a.done() && b.done()) {
+      return change_set(std::move(sections), std::move(insert));
+    } else {
+      throw coded_error("length_mismatch", "mismatched change set lengths");
+    }
+  }
+}
+
+// Port of composeSets(setA, setB, mkSet=true).
+change_set change_set::compose(const change_set& other) const {
+  if (empty()) return other;
+  if (other.empty()) return *this;
+  std::vector<std::int64_t> sections;
+  std::vector<std::u16string> insert;
+  section_iter a(*this), b(other);
+  for (bool open = false;;) {
+    if (a.done() && b.done()) {
+      return change_set(std::move(sections), std::move(insert));
+    } else if (a.ins == 0) {
+      add_section(sections, a.len, 0, open);
+      a.next();
+    } else if (b.len == 0 && !b.done()) {
+      add_section(sections, 0, b.ins, open);
+      add_insert(insert, sections, b.text());
+      b.next();
+    } else if (a.done() || b.done()) {
+      throw coded_error("length_mismatch", "mismatched change set lengths");
+    } else {
+      std::int64_t len = std::min(a.len2(), b.len);
+      auto section_len = sections.size();
+      if (a.ins == -1) {
+        std::int64_t ins_b = b.ins == -1 ? -1 : b.off ? 0 : b.ins;
+        add_section(sections, len, ins_b, open);
+        if (ins_b) add_insert(insert, sections, b.text());
+      } else if (b.ins == -1) {
+        add_section(sections, a.off ? 0 : a.len, len, open);
+        add_insert(insert, sections, a.text_bit(len));
+      } else {
+        add_section(sections, a.off ? 0 : a.len, b.off ? 0 : b.ins, open);
+        if (!b.off) add_insert(insert, sections, b.text());
+      }
+      open = (a.ins > len || (b.ins >= 0 && b.len > len)) && (open || sections.size() > section_len);
+      a.forward2(len);
+      b.forward(len);
+    }
+  }
+}
+
+}  // namespace coplan::text

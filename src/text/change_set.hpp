@@ -1,0 +1,80 @@
+// change_set: CodeMirror 6's ChangeSet as a pure value: (length, insert-length) section pairs over
+// UTF-16 code units plus the inserted texts. Parses and writes CodeMirror's JSON form and composes
+// and maps exactly as @codemirror/state does (proven by tests/web/changeset-diff.test.ts).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace coplan::text {
+
+class change_set {
+public:
+  change_set() = default;
+  change_set(std::vector<std::int64_t> sections, std::vector<std::u16string> inserted)
+      : sections_(std::move(sections)), inserted_(std::move(inserted)) {}
+
+  // Parses CodeMirror's JSON form: n = keep n, [n] = delete n, [n, "line", ...] = replace n by the
+  // lines joined with "\n". Throws coded_error("bad_changes" | "bad_unicode" | "too_large").
+  // `max_number` bounds every length; `max_insert` bounds the total inserted UTF-16 units.
+  static change_set from_json(const nlohmann::json& j, std::int64_t max_number, std::int64_t max_insert);
+  nlohmann::json to_json() const;
+  static change_set empty_of(std::int64_t length);
+  // A change set replacing [from, to) of a document of `length` by `insert`.
+  static change_set replace(std::int64_t length, std::int64_t from, std::int64_t to, std::u16string insert);
+
+  std::int64_t length() const;      // document length before
+  std::int64_t new_length() const;  // document length after
+  bool empty() const;
+  std::int64_t inserted_length() const;
+  std::int64_t deleted_length() const;
+
+  // Change set applying to the document after `other`; `before` orders this one first at ties.
+  change_set map(const change_set& other, bool before = false) const;
+  // This change set followed by `other` (which starts in this one's result).
+  change_set compose(const change_set& other) const;
+
+  const std::vector<std::int64_t>& sections() const { return sections_; }
+  // Inserted text of the section pair starting at sections()[2*k] (empty when none).
+  const std::u16string& inserted(std::size_t k) const;
+
+  // Calls f(from_a, to_a, from_b, to_b, inserted_text) for each changed range; adjacent sections
+  // are merged unless `individual`.
+  template <class F>
+  void iter_changes(F&& f, bool individual = false) const {
+    std::int64_t pos_a = 0, pos_b = 0;
+    for (std::size_t i = 0; i < sections_.size();) {
+      std::int64_t len = sections_[i], ins = sections_[i + 1];
+      i += 2;
+      if (ins < 0) {
+        pos_a += len;
+        pos_b += len;
+        continue;
+      }
+      std::int64_t end_a = pos_a, end_b = pos_b;
+      std::u16string text;
+      for (;;) {
+        end_a += len;
+        end_b += ins;
+        if (ins) text += inserted((i - 2) >> 1);
+        if (individual || i == sections_.size() || sections_[i + 1] < 0) break;
+        len = sections_[i];
+        ins = sections_[i + 1];
+        i += 2;
+      }
+      f(pos_a, end_a, pos_b, end_b, text);
+      pos_a = end_a;
+      pos_b = end_b;
+    }
+  }
+
+  bool operator==(const change_set& o) const;
+
+private:
+  std::vector<std::int64_t> sections_;
+  std::vector<std::u16string> inserted_;
+};
+
+}  // namespace coplan::text

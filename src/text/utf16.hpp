@@ -1,0 +1,20 @@
+// UTF-8 <-> UTF-16 conversion with strict validation (no overlong forms, no encoded surrogates,
+// no lone surrogates). Positions in documents are UTF-16 code units, as in CodeMirror.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace coplan::text {
+
+// Throws coded_error("bad_unicode") on ill-formed UTF-8.
+std::u16string utf8_to_utf16(std::string_view in);
+// Appends the UTF-8 form of `in` to `out`. Throws coded_error("bad_unicode") on a lone surrogate.
+void append_utf8(std::string& out, std::u16string_view in);
+std::string utf16_to_utf8(std::u16string_view in);
+// Number of UTF-16 code units the valid UTF-8 string `in` encodes (no validation).
+std::size_t utf16_length_of_utf8(std::string_view in);
+
+inline bool is_high_surrogate(char16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
+inline bool is_low_surrogate(char16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
+
+}  // namespace coplan::text

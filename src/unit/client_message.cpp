@@ -1,0 +1,116 @@
+// Parsing and checking client WebSocket messages (see client_message.hpp).
+#include "unit/client_message.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "text/coded_error.hpp"
+
+namespace coplan::unit {
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& why) { throw coded_error("bad_message", why); }
+
+const json& member(const json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end()) bad(std::string("missing \"") + name + "\"");
+  return *it;
+}
+
+std::string string_of(const json& j, const char* name, std::size_t max) {
+  const auto& v = member(j, name);
+  if (!v.is_string()) bad(std::string("\"") + name + "\" must be a string");
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > max) bad(std::string("\"") + name + "\" is too long");
+  return s;
+}
+
+std::uint64_t count_of(const json& v, const char* name) {
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+    bad(std::string("\"") + name + "\" must be a non-negative integer");
+  auto n = v.get<std::uint64_t>();
+  if (n > (std::uint64_t{1} << 53)) bad(std::string("\"") + name + "\" is out of range");
+  return n;
+}
+
+std::string client_id_of(const json& j, const char* name) {
+  auto id = string_of(j, name, 64);
+  if (!valid_client_id(id)) bad("client ids are 1–64 printable ASCII characters");
+  return id;
+}
+
+}  // namespace
+
+bool valid_client_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+client_message parse_client_message(std::string_view text, const unit_limits& limits) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann rejects invalid UTF-8 and lone \u surrogate escapes while parsing.
+    std::string what = e.what();
+    if (what.find("UTF-8") != std::string::npos || what.find("surrogate") != std::string::npos)
+      throw coded_error("bad_unicode", "message text is not valid Unicode");
+    throw coded_error("bad_json", "message is not valid JSON");
+  }
+  if (!j.is_object()) bad("a message must be a JSON object");
+  auto type = string_of(j, "type", 32);
+  if (type == "push") {
+    push_msg m;
+    m.stream = string_of(j, "stream", 100);
+    m.version = count_of(member(j, "version"), "version");
+    const auto& ups = member(j, "updates");
+    if (!ups.is_array() || ups.empty()) bad("\"updates\" must be a non-empty array");
+    if (ups.size() > limits.max_updates_per_push) throw coded_error("too_large", "too many updates in one push");
+    for (const auto& u : ups) {
+      if (!u.is_object()) bad("each update must be an object");
+      incoming_update iu;
+      iu.client_id = client_id_of(u, "clientID");
+      if (u.contains("seq")) iu.seq = count_of(u.at("seq"), "seq");
+      const auto& changes = member(u, "changes");
+      iu.changes = text::change_set::from_json(changes, limits.max_field_length, limits.max_field_length);
+      iu.changes_json = changes.dump();
+      m.updates.push_back(std::move(iu));
+    }
+    return m;
+  }
+  if (type == "cmd") {
+    command_msg m;
+    m.client_id = client_id_of(j, "clientID");
+    m.seq = count_of(member(j, "seq"), "seq");
+    m.cmd = command::from_json(member(j, "cmd"));
+    return m;
+  }
+  if (type == "presence") {
+    presence_msg m;
+    if (j.contains("stream") && !j.at("stream").is_null()) m.stream = string_of(j, "stream", 100);
+    if (!m.stream.empty()) {
+      m.anchor = static_cast<std::int64_t>(count_of(member(j, "anchor"), "anchor"));
+      m.head = static_cast<std::int64_t>(count_of(member(j, "head"), "head"));
+    }
+    return m;
+  }
+  if (type == "hello") {
+    hello_msg m;
+    m.client_id = client_id_of(j, "clientID");
+    if (j.contains("streams")) {
+      const auto& s = j.at("streams");
+      if (!s.is_object()) bad("\"streams\" must be an object");
+      if (s.size() > 10'000) throw coded_error("too_large", "too many streams");
+      for (const auto& [k, v] : s.items()) m.streams[k] = count_of(v, "version");
+    }
+    return m;
+  }
+  if (type == "ping") return ping_msg{};
+  throw coded_error("unknown_type", "unknown message type");
+}
+
+}  // namespace coplan::unit

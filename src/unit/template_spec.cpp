@@ -1,0 +1,167 @@
+// Loading and checking unit templates (see template_spec.hpp).
+#include "unit/template_spec.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+#include "text/coded_error.hpp"
+
+namespace coplan::unit {
+
+namespace {
+
+field_kind kind_of(const std::string& k) {
+  static const std::map<std::string, field_kind> kinds{
+      {"text", field_kind::text},       {"line", field_kind::line},     {"integer", field_kind::integer},
+      {"date", field_kind::date},       {"choice", field_kind::choice}, {"codes", field_kind::codes},
+      {"lessons", field_kind::lessons}};
+  auto it = kinds.find(k);
+  if (it == kinds.end()) throw std::runtime_error("template: unknown field kind " + k);
+  return it->second;
+}
+
+field_spec field_of(const nlohmann::json& f, const std::string& phase, const std::string& section) {
+  field_spec s;
+  s.id = f.at("id").get<std::string>();
+  s.label = f.value("label", s.id);
+  s.kind = kind_of(f.value("kind", "text"));
+  s.options = f.value("options", "");
+  s.min = f.value("min", 0);
+  s.max = f.value("max", s.kind == field_kind::line ? 200 : 0);
+  s.phase = f.value("phase", phase);
+  s.section = section;
+  static const std::regex id_re("^[a-z][a-z0-9_]{0,39}$");
+  if (!std::regex_match(s.id, id_re)) throw std::runtime_error("template: bad field id " + s.id);
+  return s;
+}
+
+[[noreturn]] void bad_value(const field_spec& f, const std::string& why) {
+  throw coded_error("bad_value", "value for " + f.id + " " + why);
+}
+
+}  // namespace
+
+std::shared_ptr<const template_spec> template_spec::from_json(const nlohmann::json& j) {
+  auto t = std::make_shared<template_spec>();
+  t->id_ = j.at("id").get<std::string>();
+  t->name_ = j.value("name", t->id_);
+  t->source_ = j;
+  if (j.contains("choices"))
+    for (const auto& [name, list] : j.at("choices").items())
+      for (const auto& c : list) t->choices_[name].push_back(c.at("id").get<std::string>());
+  if (j.contains("unit_fields"))
+    for (const auto& f : j.at("unit_fields")) t->unit_fields_.push_back(field_of(f, "", ""));
+  for (const auto& phase : j.at("phases")) {
+    auto pid = phase.at("id").get<std::string>();
+    for (const auto& section : phase.at("sections")) {
+      auto sid = section.at("id").get<std::string>();
+      for (const auto& f : section.at("fields")) {
+        auto spec = field_of(f, pid, sid);
+        if (spec.kind == field_kind::lessons) {
+          t->has_lessons_ = true;
+          continue;
+        }
+        if (t->unit_field(spec.id)) throw std::runtime_error("template: duplicate field " + spec.id);
+        t->unit_fields_.push_back(spec);
+      }
+    }
+  }
+  if (j.contains("lesson_fields"))
+    for (const auto& f : j.at("lesson_fields")) t->lesson_fields_.push_back(field_of(f, "", "lesson"));
+  for (const auto* list : {&t->unit_fields_, &t->lesson_fields_})
+    for (const auto& f : *list)
+      if ((f.kind == field_kind::choice) && !t->choices_.count(f.options))
+        throw std::runtime_error("template: unknown choice list " + f.options);
+  return t;
+}
+
+std::shared_ptr<const template_spec> template_spec::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read template " + path);
+  return from_json(nlohmann::json::parse(in));
+}
+
+const field_spec* template_spec::unit_field(const std::string& id) const {
+  for (const auto& f : unit_fields_)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+const field_spec* template_spec::lesson_field(const std::string& id) const {
+  for (const auto& f : lesson_fields_)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+void template_spec::validate_value(const field_spec& f, const nlohmann::json& v) const {
+  if (v.is_null()) return;
+  switch (f.kind) {
+    case field_kind::line:
+      if (!v.is_string()) bad_value(f, "must be a string");
+      if (static_cast<std::int64_t>(v.get_ref<const std::string&>().size()) > f.max) bad_value(f, "is too long");
+      return;
+    case field_kind::integer: {
+      if (!v.is_number_integer()) bad_value(f, "must be a whole number");
+      if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(f.max))
+        bad_value(f, "is out of range");
+      auto n = v.get<std::int64_t>();
+      if (n < f.min || n > f.max) bad_value(f, "is out of range");
+      return;
+    }
+    case field_kind::date: {
+      static const std::regex date_re("^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$");
+      if (!v.is_string() || !std::regex_match(v.get_ref<const std::string&>(), date_re))
+        bad_value(f, "must be a date YYYY-MM-DD");
+      return;
+    }
+    case field_kind::choice: {
+      if (!v.is_string()) bad_value(f, "must be one of the choices");
+      const auto& list = choices_.at(f.options);
+      if (std::find(list.begin(), list.end(), v.get<std::string>()) == list.end())
+        bad_value(f, "must be one of the choices");
+      return;
+    }
+    case field_kind::codes: {
+      static const std::regex aasl_re("^(I|II|III|IV|V|VI)\\.[A-D]\\.[1-9]$");
+      if (!v.is_array() || v.size() > 200) bad_value(f, "must be a list of codes");
+      auto it = choices_.find(f.options);
+      for (const auto& c : v) {
+        if (!c.is_string()) bad_value(f, "must be a list of codes");
+        const auto& s = c.get_ref<const std::string&>();
+        bool ok = it != choices_.end() ? std::find(it->second.begin(), it->second.end(), s) != it->second.end()
+                                       : std::regex_match(s, aasl_re);
+        if (!ok) bad_value(f, "holds an unknown code " + s.substr(0, 20));
+      }
+      return;
+    }
+    default:
+      bad_value(f, "is not a scalar field");
+  }
+}
+
+std::shared_ptr<const template_set> template_set::load_dir(const std::string& dir) {
+  auto set = std::make_shared<template_set>();
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    auto j = nlohmann::json::parse(in);
+    if (!j.contains("phases")) continue;  // data files that are not templates (e.g. standards lists)
+    set->add(template_spec::from_json(j));
+  }
+  if (set->all().empty()) throw std::runtime_error("no templates found in " + dir);
+  return set;
+}
+
+}  // namespace coplan::unit
+
+namespace coplan::unit {
+
+std::shared_ptr<const template_spec> template_set::find(const std::string& id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+}  // namespace coplan::unit

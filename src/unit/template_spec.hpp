@@ -1,0 +1,69 @@
+// template_spec: a unit template loaded from JSON data (templates/*.json): which fields a unit and
+// each lesson have, their kinds (collaborative text or scalar) and the choice lists scalars use.
+// Immutable after load; shared read-only between threads.
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace coplan::unit {
+
+enum class field_kind { text, line, integer, date, choice, codes, lessons };
+
+struct field_spec {
+  std::string id;
+  std::string label;
+  field_kind kind = field_kind::text;
+  std::string options;  // choice list name for choice/codes
+  std::int64_t min = 0;
+  std::int64_t max = 0;  // integer bounds; max length for line
+  std::string phase;     // phase the field belongs to
+  std::string section;
+};
+
+class template_spec {
+public:
+  // Throws std::runtime_error when the JSON is not a valid template.
+  static std::shared_ptr<const template_spec> from_json(const nlohmann::json& j);
+  static std::shared_ptr<const template_spec> load_file(const std::string& path);
+
+  const std::string& id() const { return id_; }
+  const std::string& name() const { return name_; }
+  const nlohmann::json& source() const { return source_; }
+
+  const field_spec* unit_field(const std::string& id) const;
+  const field_spec* lesson_field(const std::string& id) const;
+  const std::vector<field_spec>& unit_fields() const { return unit_fields_; }
+  const std::vector<field_spec>& lesson_fields() const { return lesson_fields_; }
+  bool has_lessons() const { return has_lessons_; }
+
+  // Checks a scalar value for `field` (null clears). Throws coded_error("bad_value").
+  void validate_value(const field_spec& field, const nlohmann::json& value) const;
+
+private:
+  std::string id_;
+  std::string name_;
+  nlohmann::json source_;
+  std::vector<field_spec> unit_fields_;
+  std::vector<field_spec> lesson_fields_;
+  std::map<std::string, std::vector<std::string>> choices_;
+  bool has_lessons_ = false;
+};
+
+// All templates of a folder, by id. Immutable after load.
+class template_set {
+public:
+  static std::shared_ptr<const template_set> load_dir(const std::string& dir);
+  std::shared_ptr<const template_spec> find(const std::string& id) const;
+  const std::map<std::string, std::shared_ptr<const template_spec>>& all() const { return by_id_; }
+  void add(std::shared_ptr<const template_spec> t) { by_id_[t->id()] = std::move(t); }
+
+private:
+  std::map<std::string, std::shared_ptr<const template_spec>> by_id_;
+};
+
+}  // namespace coplan::unit

@@ -1,0 +1,355 @@
+// The per-unit authority (see unit_authority.hpp). Every member function named do_* or on_* runs
+// on strand_; the public entry points only post to it.
+#include "unit/unit_authority.hpp"
+
+#include <chrono>
+
+#include "text/coded_error.hpp"
+#include "unit/wire.hpp"
+
+namespace coplan::unit {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+authority_state authority_state::restore(std::shared_ptr<const template_spec> spec, unit_limits limits,
+                                         const store::loaded_unit& loaded) {
+  auto snap = nlohmann::json::parse(loaded.snapshot);
+  authority_state st{unit_doc::from_json(spec, limits, snap), {}, loaded.upto_op, loaded.ops};
+  if (snap.contains("commands")) st.last_command_seq = snap.at("commands").get<std::map<std::string, std::uint64_t>>();
+  for (const auto& row : loaded.tail) {
+    if (row.kind == 0) {
+      std::vector<incoming_update> one(1);
+      one[0].client_id = row.client_id;
+      one[0].seq = row.client_seq;
+      one[0].changes = text::change_set::from_json(nlohmann::json::parse(row.payload), INT64_MAX / 4, INT64_MAX / 4);
+      one[0].changes_json = row.payload;
+      std::vector<std::shared_ptr<const text_update>> accepted;
+      auto outcome = st.doc.push(row.stream, row.version, std::move(one), row.author, row.time, accepted);
+      if (outcome != unit_doc::push_outcome::applied)
+        throw std::runtime_error("op log: stream " + row.stream + " out of order at op " + std::to_string(row.id));
+    } else {
+      auto cmd = command::from_json(nlohmann::json::parse(row.payload));
+      if (row.version != st.doc.structure_version())
+        throw std::runtime_error("op log: structure out of order at op " + std::to_string(row.id));
+      st.doc.apply(cmd, row.client_id, row.client_seq, row.author, row.time);
+      auto& last = st.last_command_seq[row.client_id];
+      last = std::max(last, row.client_seq);
+    }
+    st.last_op_id = row.id;
+  }
+  return st;
+}
+
+unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity identity, authority_state state,
+                               std::vector<member_info> members, store::op_log_writer& writer,
+                               store::unit_store& reader, authority_settings settings)
+    : strand_(boost::asio::make_strand(ex)),
+      identity_(std::move(identity)),
+      members_(std::move(members)),
+      writer_(writer),
+      reader_(reader),
+      settings_(settings),
+      guard_(std::make_shared<std::atomic<bool>>(false)),
+      doc_(std::move(state.doc)),
+      last_command_seq_(std::move(state.last_command_seq)),
+      last_op_id_(state.last_op_id),
+      ops_at_snapshot_(state.ops_at_snapshot) {}
+
+unit_authority::~unit_authority() {
+  // Every commit callback holds a reference, so nothing is pending here: the state is durable and
+  // a final snapshot makes the next open cheap.
+  if (!failed_ && doc_.total_ops() > ops_at_snapshot_) writer_.append_snapshot(snapshot_now(), nullptr, guard_);
+}
+
+void unit_authority::join(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, hello_msg hello) {
+  boost::asio::post(strand_, [self = shared_from_this(), sub = std::move(sub), user, hello = std::move(hello)]() mutable {
+    self->do_join(std::move(sub), user, std::move(hello));
+  });
+}
+
+void unit_authority::leave(unit_subscriber* sub) {
+  boost::asio::post(strand_, [self = shared_from_this(), sub] { self->do_leave(sub); });
+}
+
+void unit_authority::handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg) {
+  boost::asio::post(strand_, [self = shared_from_this(), sub = std::move(sub), user, msg = std::move(msg)]() mutable {
+    self->do_handle(std::move(sub), user, std::move(msg));
+  });
+}
+
+void unit_authority::inspect(std::function<void(const unit_doc&)> f) {
+  boost::asio::post(strand_, [self = shared_from_this(), f = std::move(f)] { f(self->doc_); });
+}
+
+void unit_authority::do_join(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, hello_msg hello) {
+  if (failed_) {
+    sub->close_from_unit("storage_failed");
+    return;
+  }
+  if (pending_commits_ > 0) {
+    // Serve once every in-flight op is durable, so the new client only ever sees committed state.
+    waiting_joins_.push_back({std::move(sub), user, std::move(hello)});
+    return;
+  }
+  auto w = welcome(hello, user);
+  subs_.push_back({sub, sub.get(), user, hello.client_id, nullptr});
+  subscriber_count_.store(subs_.size());
+  sub->deliver(wire::of(w));
+  // Tell the newcomer where the others are, then tell everyone who is here.
+  for (const auto& e : subs_)
+    if (e.key != sub.get() && !e.presence.is_null()) sub->deliver(wire::of(e.presence));
+  broadcast_online();
+}
+
+void unit_authority::do_leave(unit_subscriber* sub) {
+  auto before = subs_.size();
+  std::erase_if(subs_, [&](const subscriber_entry& e) { return e.key == sub; });
+  std::erase_if(waiting_joins_, [&](const deferred_message& d) { return d.sub.get() == sub; });
+  subscriber_count_.store(subs_.size());
+  if (subs_.size() != before) broadcast_online();
+}
+
+void unit_authority::do_handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg) {
+  if (failed_) return;
+  if (!waiting_joins_.empty() && (std::holds_alternative<push_msg>(msg) || std::holds_alternative<command_msg>(msg))) {
+    // Changes wait behind the joins so the joins see a state with nothing in flight.
+    deferred_.push_back({std::move(sub), user, std::move(msg)});
+    return;
+  }
+  if (auto* p = std::get_if<push_msg>(&msg)) do_push(sub, user, *p);
+  else if (auto* c = std::get_if<command_msg>(&msg)) do_command(sub, user, *c);
+  else if (auto* pr = std::get_if<presence_msg>(&msg)) do_presence(sub.get(), *pr);
+  else if (std::holds_alternative<ping_msg>(msg)) sub->deliver(wire::of({{"type", "pong"}}));
+}
+
+void unit_authority::do_push(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, push_msg& m) {
+  std::vector<std::shared_ptr<const text_update>> accepted;
+  try {
+    auto outcome = doc_.push(m.stream, m.version, std::move(m.updates), user, now_ms(), accepted);
+    if (outcome == unit_doc::push_outcome::stale) {
+      sub->deliver(wire::pushed(m.stream, false, doc_.find_stream(m.stream)->version));
+      return;
+    }
+  } catch (const coded_error& e) {
+    sub->deliver(wire::error(e.code(), e.what(), {{"stream", m.stream}, {"version", m.version}}));
+    return;
+  }
+  std::vector<store::op_row> rows;
+  rows.reserve(accepted.size());
+  for (const auto& u : accepted)
+    rows.push_back({0, identity_.id, 0, u->stream, u->version, u->author, u->client_id, u->seq, u->time, u->changes_json});
+  ++pending_commits_;
+  writer_.append(
+      std::move(rows),
+      [self = shared_from_this(), pusher = std::weak_ptr<unit_subscriber>(sub), stream = m.stream,
+       accepted = std::move(accepted)](bool ok, std::int64_t last_id) mutable {
+        boost::asio::post(self->strand_, [self, ok, last_id, pusher = std::move(pusher), stream = std::move(stream),
+                                          accepted = std::move(accepted)]() mutable {
+          self->on_text_committed(ok, last_id, std::move(pusher), std::move(stream), std::move(accepted));
+        });
+      },
+      guard_);
+}
+
+void unit_authority::on_text_committed(bool ok, std::int64_t last_id, std::weak_ptr<unit_subscriber> pusher,
+                                       std::string stream, std::vector<std::shared_ptr<const text_update>> accepted) {
+  if (ok) {
+    broadcast(wire::updates(stream, accepted));
+    if (auto p = pusher.lock()) p->deliver(wire::pushed(stream, true, accepted.back()->version + 1));
+  }
+  after_commit(ok, last_id, accepted.size());
+}
+
+void unit_authority::do_command(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, command_msg& m) {
+  auto it = last_command_seq_.find(m.client_id);
+  if (it != last_command_seq_.end() && m.seq <= it->second) {
+    sub->deliver(wire::command_ack(m.client_id, m.seq));  // a resend of a command already applied
+    return;
+  }
+  std::shared_ptr<const structure_update> update;
+  try {
+    update = doc_.apply(m.cmd, m.client_id, m.seq, user, now_ms());
+  } catch (const coded_error& e) {
+    sub->deliver(wire::error(e.code(), e.what(), {{"clientID", m.client_id}, {"seq", m.seq}}));
+    return;
+  }
+  last_command_seq_[m.client_id] = m.seq;
+  store::op_row row{0, identity_.id, 1, {}, update->version, user, m.client_id, m.seq, update->time,
+                    update->cmd.to_json().dump()};
+  store::op_log_writer::extra_fn extra;
+  if (m.cmd.op == command_op::set_value && m.cmd.block == "unit" && m.cmd.field == "title" && m.cmd.value.is_string()) {
+    extra = [unit = identity_.id, title = m.cmd.value.get<std::string>()](store::database& db) {
+      auto st = db.prepare("UPDATE units SET title = ? WHERE id = ?");
+      st.bind(1, title).bind(2, unit);
+      st.run();
+    };
+  }
+  ++pending_commits_;
+  writer_.append(
+      {std::move(row)},
+      [self = shared_from_this(), update](bool ok, std::int64_t last_id) {
+        boost::asio::post(self->strand_, [self, ok, last_id, update] { self->on_command_committed(ok, last_id, update); });
+      },
+      guard_, std::move(extra));
+}
+
+void unit_authority::on_command_committed(bool ok, std::int64_t last_id,
+                                          std::shared_ptr<const structure_update> update) {
+  if (ok) broadcast(wire::command(*update));
+  after_commit(ok, last_id, 1);
+}
+
+void unit_authority::after_commit(bool ok, std::int64_t last_id, std::size_t ops) {
+  --pending_commits_;
+  if (!ok) {
+    fail_unit();
+    return;
+  }
+  last_op_id_ = std::max(last_op_id_, last_id);
+  if (pending_commits_ == 0) {
+    maybe_snapshot();
+    serve_waiting();
+  }
+}
+
+void unit_authority::serve_waiting() {
+  auto joins = std::move(waiting_joins_);
+  waiting_joins_.clear();
+  for (auto& j : joins) do_join(std::move(j.sub), j.user, std::move(std::get<hello_msg>(j.msg)));
+  while (!deferred_.empty() && waiting_joins_.empty()) {
+    auto d = std::move(deferred_.front());
+    deferred_.pop_front();
+    do_handle(std::move(d.sub), d.user, std::move(d.msg));
+  }
+}
+
+void unit_authority::maybe_snapshot() {
+  if (snapshot_in_flight_ || doc_.total_ops() - ops_at_snapshot_ < settings_.snapshot_every) return;
+  snapshot_in_flight_ = true;
+  auto snap = snapshot_now();
+  auto ops = snap.ops;
+  writer_.append_snapshot(
+      std::move(snap),
+      [self = shared_from_this(), ops](bool ok, std::int64_t) {
+        boost::asio::post(self->strand_, [self, ok, ops] {
+          self->snapshot_in_flight_ = false;
+          if (ok) self->ops_at_snapshot_ = std::max(self->ops_at_snapshot_, ops);
+        });
+      },
+      guard_);
+}
+
+nlohmann::json unit_authority::snapshot_json() const {
+  auto j = doc_.to_json();
+  j["commands"] = last_command_seq_;
+  return j;
+}
+
+store::snapshot_row unit_authority::snapshot_now() const {
+  return {identity_.id, last_op_id_, doc_.total_ops(), now_ms(), snapshot_json().dump()};
+}
+
+void unit_authority::fail_unit() {
+  if (failed_.exchange(true)) return;
+  // The in-memory state holds ops that never became durable: drop every client (they still hold
+  // their unconfirmed edits and send them again) and let the registry load the unit afresh.
+  for (auto& e : subs_)
+    if (auto s = e.sub.lock()) s->close_from_unit("storage_failed");
+  for (auto& j : waiting_joins_) j.sub->close_from_unit("storage_failed");
+  subs_.clear();
+  waiting_joins_.clear();
+  deferred_.clear();
+  subscriber_count_.store(0);
+}
+
+void unit_authority::do_presence(unit_subscriber* sub, presence_msg& m) {
+  for (auto& e : subs_) {
+    if (e.key != sub) continue;
+    nlohmann::json p{{"type", "presence"}, {"user", e.user}, {"clientID", e.client_id}};
+    if (!m.stream.empty() && doc_.find_stream(m.stream)) {
+      p["stream"] = m.stream;
+      p["anchor"] = m.anchor;
+      p["head"] = m.head;
+    } else {
+      p["stream"] = nullptr;
+    }
+    e.presence = p;
+    broadcast(wire::of(p), sub);
+    return;
+  }
+}
+
+void unit_authority::broadcast(const std::shared_ptr<const std::string>& message, unit_subscriber* except) {
+  bool gone = false;
+  for (const auto& e : subs_) {
+    if (e.key == except) continue;
+    if (auto s = e.sub.lock()) s->deliver(message);
+    else gone = true;
+  }
+  if (gone) {
+    std::erase_if(subs_, [](const subscriber_entry& e) { return e.sub.expired(); });
+    subscriber_count_.store(subs_.size());
+  }
+}
+
+void unit_authority::broadcast_online() {
+  auto clients = nlohmann::json::array();
+  for (const auto& e : subs_) clients.push_back({{"user", e.user}, {"clientID", e.client_id}});
+  broadcast(wire::of({{"type", "online"}, {"clients", std::move(clients)}}));
+}
+
+nlohmann::json unit_authority::catch_up(const std::string& stream, std::uint64_t from) {
+  std::vector<std::shared_ptr<const text_update>> ups;
+  auto list = nlohmann::json::array();
+  if (doc_.text_updates_since(stream, from, ups)) {
+    for (const auto& u : ups) list.push_back(wire::update_json(*u));
+    return {{"from", from}, {"updates", std::move(list)}};
+  }
+  // Older than what memory keeps: read the committed ops back from the log.
+  auto rows = reader_.text_ops_since(identity_.id, stream, from);
+  std::uint64_t expect = from;
+  for (const auto& r : rows) {
+    if (r.version != expect) break;
+    text_update u{stream, r.version, r.client_id, r.client_seq, r.author, r.time, {}, r.payload};
+    list.push_back(wire::update_json(u));
+    ++expect;
+  }
+  if (expect != doc_.find_stream(stream)->version) return nullptr;
+  return {{"from", from}, {"updates", std::move(list)}};
+}
+
+nlohmann::json unit_authority::welcome(const hello_msg& hello, std::uint32_t user) {
+  nlohmann::json members = nlohmann::json::array();
+  nlohmann::json you;
+  for (const auto& m : members_) {
+    nlohmann::json mj{{"id", m.id}, {"name", m.name}, {"role", m.role}};
+    if (m.id == user) you = mj;
+    members.push_back(std::move(mj));
+  }
+  nlohmann::json streams = nlohmann::json::object();
+  for (const auto& [id, s] : doc_.streams()) {
+    auto known = hello.streams.find(id);
+    nlohmann::json entry;
+    if (known != hello.streams.end() && known->second <= s.version) entry = catch_up(id, known->second);
+    if (entry.is_null()) {
+      entry = doc_.stream_json(id);
+      if (known != hello.streams.end()) entry["reset"] = true;
+    }
+    streams[id] = std::move(entry);
+  }
+  return {{"type", "welcome"},
+          {"unit", {{"id", identity_.public_id}, {"template", doc_.spec().source()}}},
+          {"you", you},
+          {"members", std::move(members)},
+          {"structure", doc_.structure_json()},
+          {"streams", std::move(streams)}};
+}
+
+}  // namespace coplan::unit

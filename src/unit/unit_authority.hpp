@@ -1,0 +1,134 @@
+// unit_authority: the single authority for one open unit. It owns the unit_doc and the list of
+// subscribed clients; everything it holds is read and written on strand_ only. Pushes and
+// commands are applied in memory, persisted through the group-commit op log writer, and
+// acknowledged and broadcast only after their batch committed. Clients joining while commits are
+// in flight wait for them, so nobody ever sees an update that is not durable.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "store/op_log_writer.hpp"
+#include "store/unit_store.hpp"
+#include "unit/client_message.hpp"
+#include "unit/unit_doc.hpp"
+#include "unit/unit_subscriber.hpp"
+
+namespace coplan::unit {
+
+struct member_info {
+  std::uint32_t id = 0;
+  std::string name;
+  std::string role;
+};
+
+struct authority_settings {
+  std::uint64_t snapshot_every = 1000;  // ops between snapshots
+};
+
+struct unit_identity {
+  std::int64_t id = 0;         // row id in units
+  std::string public_id;       // id in URLs
+  std::string title;
+};
+
+// What a unit is restored to from its snapshot and op log tail.
+struct authority_state {
+  unit_doc doc;
+  std::map<std::string, std::uint64_t> last_command_seq;
+  std::int64_t last_op_id = 0;
+  std::uint64_t ops_at_snapshot = 0;
+
+  // Latest snapshot plus replay of the tail. Throws when the stored state is corrupt.
+  static authority_state restore(std::shared_ptr<const template_spec> spec, unit_limits limits,
+                                 const store::loaded_unit& loaded);
+};
+
+class unit_authority : public std::enable_shared_from_this<unit_authority> {
+public:
+  unit_authority(boost::asio::any_io_executor ex, unit_identity identity, authority_state state,
+                 std::vector<member_info> members, store::op_log_writer& writer, store::unit_store& reader,
+                 authority_settings settings);
+  ~unit_authority();
+  unit_authority(const unit_authority&) = delete;
+  unit_authority& operator=(const unit_authority&) = delete;
+
+  // Thread-safe entry points: each posts to strand_.
+  void join(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, hello_msg hello);
+  void leave(unit_subscriber* sub);
+  void handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg);
+
+  // Runs f(const unit_doc&) on the strand (tests, analytics).
+  void inspect(std::function<void(const unit_doc&)> f);
+
+  bool failed() const { return failed_.load(); }
+  const unit_identity& identity() const { return identity_; }
+  std::size_t subscriber_count() const { return subscriber_count_.load(); }
+
+private:
+  struct subscriber_entry {
+    std::weak_ptr<unit_subscriber> sub;
+    unit_subscriber* key = nullptr;
+    std::uint32_t user = 0;
+    std::string client_id;
+    nlohmann::json presence;  // last presence the client sent, or null
+  };
+  struct deferred_message {
+    std::shared_ptr<unit_subscriber> sub;
+    std::uint32_t user;
+    client_message msg;
+  };
+
+  void do_join(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, hello_msg hello);
+  void do_handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg);
+  void do_push(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, push_msg& m);
+  void do_command(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, command_msg& m);
+  void do_presence(unit_subscriber* sub, presence_msg& m);
+  void do_leave(unit_subscriber* sub);
+  void on_text_committed(bool ok, std::int64_t last_id, std::weak_ptr<unit_subscriber> pusher, std::string stream,
+                         std::vector<std::shared_ptr<const text_update>> accepted);
+  void on_command_committed(bool ok, std::int64_t last_id, std::shared_ptr<const structure_update> update);
+  void after_commit(bool ok, std::int64_t last_id, std::size_t ops);
+  void serve_waiting();
+  void maybe_snapshot();
+  void fail_unit();
+  void broadcast(const std::shared_ptr<const std::string>& message, unit_subscriber* except = nullptr);
+  void broadcast_online();
+  nlohmann::json welcome(const hello_msg& hello, std::uint32_t user);
+  nlohmann::json catch_up(const std::string& stream, std::uint64_t from);
+  store::snapshot_row snapshot_now() const;
+  nlohmann::json snapshot_json() const;
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  unit_identity identity_;                 // immutable
+  std::vector<member_info> members_;       // immutable
+  store::op_log_writer& writer_;
+  store::unit_store& reader_;
+  authority_settings settings_;
+  store::op_log_writer::failure_guard guard_;
+
+  // Guarded by strand_:
+  unit_doc doc_;
+  std::vector<subscriber_entry> subs_;
+  std::map<std::string, std::uint64_t> last_command_seq_;  // per client id, for resend de-duplication
+  std::size_t pending_commits_ = 0;
+  std::vector<deferred_message> waiting_joins_;
+  std::deque<deferred_message> deferred_;
+  std::int64_t last_op_id_ = 0;
+  std::uint64_t ops_at_snapshot_ = 0;
+  bool snapshot_in_flight_ = false;
+
+  std::atomic<bool> failed_{false};
+  std::atomic<std::size_t> subscriber_count_{0};
+};
+
+}  // namespace coplan::unit

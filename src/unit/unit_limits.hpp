@@ -1,0 +1,15 @@
+// unit_limits: the named size limits a unit enforces on what clients send (documented in docs/protocol.md).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace coplan::unit {
+
+struct unit_limits {
+  std::int64_t max_field_length = 1'000'000;  // UTF-16 code units in one text field
+  std::size_t max_updates_per_push = 1'000;   // updates in one push message
+  std::size_t max_lessons = 200;              // lessons in a unit, removed ones included
+  std::size_t recent_kept = 50'000;           // accepted updates per stream kept in memory for catch-up
+};
+
+}  // namespace coplan::unit

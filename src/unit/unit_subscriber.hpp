@@ -1,0 +1,18 @@
+// unit_subscriber: what a unit authority needs from a connected client, so that src/unit does not
+// depend on the network code. Implemented by net::ws_session.
+#pragma once
+#include <memory>
+#include <string>
+
+namespace coplan::unit {
+
+class unit_subscriber {
+public:
+  virtual ~unit_subscriber() = default;
+  // Queues a message for the client. Thread-safe. A client whose bounded queue is full is closed.
+  virtual void deliver(std::shared_ptr<const std::string> message) = 0;
+  // Closes the connection, telling the client why (an error code from docs/protocol.md). Thread-safe.
+  virtual void close_from_unit(const std::string& code) = 0;
+};
+
+}  // namespace coplan::unit

@@ -1,0 +1,221 @@
+// Server tests over real sockets on port 0: two WebSocket clients converge, a restart restores
+// everything, bad input gets its error code and changes nothing, and doors stay shut to
+// non-members, signed-out users and foreign origins.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/test_server.hpp"
+#include "text/change_set.hpp"
+#include "text/text_buffer.hpp"
+#include "text/utf16.hpp"
+
+using namespace coplan;
+using namespace coplan::test_support;
+using nlohmann::json;
+
+namespace {
+
+json push_msg(const std::string& stream, std::uint64_t version, const std::string& client, std::uint64_t seq,
+              const text::change_set& c) {
+  return {{"type", "push"},
+          {"stream", stream},
+          {"version", version},
+          {"updates", json::array({{{"clientID", client}, {"seq", seq}, {"changes", c.to_json()}}})}};
+}
+
+text::change_set ins(std::int64_t len, std::int64_t at, const std::u16string& s) {
+  return text::change_set::replace(len, at, at, s);
+}
+
+}  // namespace
+
+TEST(Server, TwoClientsConvergeAndSeeAuthors) {
+  test_server ts;
+  auto a = ts.join("lib", "A");
+  auto b = ts.join("tea", "B");
+  // Both push at version 0: the server takes one and refuses the other as stale.
+  a->send(push_msg("unit.goals", 0, "A", 1, ins(0, 0, u"librarian ")));
+  b->send(push_msg("unit.goals", 0, "B", 1, ins(0, 0, u"teacher ")));
+  auto ra = a->expect("pushed");
+  auto rb = b->expect("pushed");
+  ASSERT_NE(ra["ok"].get<bool>(), rb["ok"].get<bool>());
+  auto& loser = ra["ok"].get<bool>() ? b : a;
+  std::string loser_id = ra["ok"].get<bool>() ? "B" : "A";
+  auto mine = ra["ok"].get<bool>() ? ins(0, 0, u"teacher ") : ins(0, 0, u"librarian ");
+  // The loser rebases over the accepted update (as @codemirror/collab does) and pushes again.
+  auto upd = loser->expect("updates");
+  auto theirs = text::change_set::from_json(upd["updates"][0]["changes"], 1 << 20, 1 << 20);
+  loser->send(push_msg("unit.goals", 1, loser_id, 1, mine.map(theirs)));
+  EXPECT_TRUE(loser->expect("pushed")["ok"].get<bool>());
+  // Both see both updates, in the same order; the final texts agree.
+  auto winner_updates = (ra["ok"].get<bool>() ? a : b)->expect("updates");
+  (void)winner_updates;
+  auto last = (ra["ok"].get<bool>() ? a : b)->expect("updates");
+  EXPECT_EQ(last["updates"][0]["v"], 1);
+  auto c = ts.join("lib", "C");
+  json w;
+  auto d = ts.join("tea", "D", &w);
+  auto s = w["streams"]["unit.goals"];
+  EXPECT_EQ(s["version"], 2);
+  std::string text = s["text"];
+  EXPECT_TRUE(text == "librarian teacher " || text == "teacher librarian ") << text;
+  // Author runs cover the text exactly: 10 units by the librarian, 8 by the teacher.
+  std::map<int, int> by;
+  int total = 0;
+  for (const auto& r : s["authors"]) {
+    by[r[1].get<int>()] += r[0].get<int>();
+    total += r[0].get<int>();
+  }
+  EXPECT_EQ(total, 18);
+  EXPECT_EQ(by[static_cast<int>(ts.lib())], 10);
+  EXPECT_EQ(by[static_cast<int>(ts.tea())], 8);
+}
+
+TEST(Server, RestartRestoresTextsAuthorsVersionsAndStructure) {
+  test_server ts([](net::server_config& c) { c.authority.snapshot_every = 3; });
+  json before;
+  {
+    auto a = ts.join("lib", "A");
+    // Type one code point at a time, waiting for each acknowledgement, as a slow typist would.
+    std::u16string typed = u"Café ☕ and 😀 emoji";
+    std::uint64_t v = 0;
+    std::int64_t len = 0;
+    for (std::size_t i = 0; i < typed.size(); ++i) {
+      std::u16string ch(1, typed[i]);
+      if (text::is_high_surrogate(typed[i])) ch += typed[++i];
+      a->send(push_msg("unit.understandings", v, "A", v + 1, ins(len, len, ch)));
+      ASSERT_TRUE(a->expect("pushed")["ok"].get<bool>());
+      ++v;
+      len += static_cast<std::int64_t>(ch.size());
+    }
+    auto b = ts.join("tea", "B");
+    b->send(json{{"type", "cmd"}, {"clientID", "B"}, {"seq", 1}, {"cmd", {{"op", "add_lesson"}, {"id", "lesson-1"}}}});
+    b->expect("cmd");
+    b->send(json{{"type", "cmd"}, {"clientID", "B"}, {"seq", 2},
+                 {"cmd", {{"op", "set"}, {"block", "lesson-1"}, {"field", "minutes"}, {"value", 50}}}});
+    b->expect("cmd");
+    b->send(push_msg("lesson-1.title", 0, "B", 1, ins(0, 0, u"Día uno")));
+    ASSERT_TRUE(b->expect("pushed")["ok"].get<bool>());
+    auto c = ts.join("lib", "C", &before);
+  }
+  ts.restart();
+  json after;
+  auto c = ts.join("lib", "C2", &after);
+  EXPECT_EQ(after["streams"], before["streams"]);
+  EXPECT_EQ(after["structure"], before["structure"]);
+  EXPECT_EQ(after["streams"]["unit.understandings"]["text"], "Café ☕ and 😀 emoji");
+  EXPECT_EQ(after["structure"]["lessons"][0]["values"]["minutes"], 50);
+  // Catching up from a known version after the restart comes from the log, exactly.
+  auto d = std::make_unique<ws_client>();
+  ASSERT_TRUE(d->connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "tea")));
+  auto w = d->hello("D", {{"unit.understandings", 5}});
+  auto cu = w["streams"]["unit.understandings"];
+  ASSERT_TRUE(cu.contains("from")) << cu.dump();
+  EXPECT_EQ(cu["from"], 5);
+  EXPECT_EQ(cu["updates"].size(), after["streams"]["unit.understandings"]["version"].get<std::size_t>() - 5);
+  store::database db(ts.dir().file("coplan.db"), {});
+  EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+TEST(Server, BadInputGetsItsErrorCodeAndChangesNothing) {
+  test_server ts;
+  json w;
+  auto a = ts.join("lib", "A", &w);
+  auto b = ts.join("tea", "B");
+  a->send(push_msg("unit.goals", 0, "A", 1, ins(0, 0, u"a😀b")));
+  ASSERT_TRUE(a->expect("pushed")["ok"].get<bool>());
+  b->expect("updates");
+
+  auto expect_code = [&](const std::string& raw, const std::string& code) {
+    a->send(raw);
+    auto e = a->expect("error");
+    EXPECT_EQ(e["code"], code) << raw;
+    EXPECT_TRUE(e.contains("message"));
+  };
+  expect_code("{not json", "bad_json");
+  expect_code("[1,2,3]", "bad_message");
+  expect_code(R"({"type":"launch"})", "unknown_type");
+  expect_code(R"({"type":"push"})", "bad_message");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":"0","updates":[]})", "bad_message");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":99,"updates":[{"clientID":"A","changes":[4]}]})",
+              "bad_version");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":1,"updates":[{"clientID":"A","changes":[7]}]})",
+              "length_mismatch");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":1,"updates":[{"clientID":"A","changes":[2,[0,"x"],2]}]})",
+              "split_surrogate");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":1,"updates":[{"clientID":"A","changes":[[-1]]}]})",
+              "bad_changes");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":1,"updates":[{"clientID":"A","changes":[[0,"\ud800"],4]}]})",
+              "bad_unicode");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":1e400,"updates":[]})", "bad_message");
+  expect_code(R"({"type":"push","stream":"unit.goals","version":18446744073709551615,"updates":[{"clientID":"A","changes":[4]}]})",
+              "bad_message");
+  expect_code(R"({"type":"push","stream":"lesson-zz.title","version":0,"updates":[{"clientID":"A","changes":[[0,"x"]]}]})",
+              "unknown_stream");
+  expect_code(R"({"type":"cmd","clientID":"A","seq":1,"cmd":{"op":"remove_lesson","id":"nolesson"}})", "unknown_block");
+  expect_code(R"({"type":"cmd","clientID":"A","seq":2,"cmd":{"op":"set","block":"unit","field":"grade","value":{"x":1}}})",
+              "bad_value");
+  expect_code(R"({"type":"hello","clientID":"A"})", "bad_message");
+  a->send_binary("\x01\x02");
+  EXPECT_EQ(a->expect("error")["code"], "bad_message");
+
+  // A message before hello.
+  auto c = std::make_unique<ws_client>();
+  ASSERT_TRUE(c->connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "lib")));
+  c->send(push_msg("unit.goals", 1, "C", 1, ins(4, 0, u"x")));
+  EXPECT_EQ(c->expect("error")["code"], "hello_first");
+
+  // Invalid UTF-8 in a text frame: the WebSocket layer closes with 1007.
+  auto d = ts.join("lib", "D");
+  d->send(std::string("{\"type\":\"ping\",\"x\":\"\xff\xfe\"}"));
+  EXPECT_EQ(d->wait_closed(), 1007);
+
+  // An oversized message: closed with 1009 (message too big).
+  auto e = ts.join("lib", "E");
+  e->send(std::string(2 << 20, ' '));
+  EXPECT_EQ(e->wait_closed(), 1009);
+
+  // Nothing changed, and everyone else is still served.
+  a->send(std::string(R"({"type":"ping"})"));
+  EXPECT_EQ(a->expect("pong")["type"], "pong");
+  b->send(push_msg("unit.goals", 1, "B", 1, ins(4, 4, u"!")));
+  EXPECT_TRUE(b->expect("pushed")["ok"].get<bool>());
+  json w2;
+  auto f = ts.join("tea", "F", &w2);
+  EXPECT_EQ(w2["streams"]["unit.goals"]["text"], "a😀b!");
+  EXPECT_EQ(w2["streams"]["unit.goals"]["version"], 2);
+  EXPECT_EQ(w2["structure"]["version"], 0);
+}
+
+TEST(Server, DoorsAreCheckedForEveryone) {
+  test_server ts;
+  unsigned status = 0;
+  // Signed out.
+  ws_client anon;
+  EXPECT_FALSE(anon.connect("127.0.0.1", ts.port(), ts.ws_path(), "", "", &status));
+  EXPECT_EQ(status, 401u);
+  // Signed in but not a member: indistinguishable from a unit that does not exist.
+  ws_client outsider;
+  EXPECT_FALSE(outsider.connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "out"), "", &status));
+  EXPECT_EQ(status, 404u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit(), "", sign_in(ts.port(), "out")).status, 404u);
+  // A member from a foreign web page (cross-site WebSocket hijacking).
+  ws_client foreign;
+  EXPECT_FALSE(foreign.connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "lib"), "https://evil.example", &status));
+  EXPECT_EQ(status, 403u);
+  // The same member from our own origin gets in.
+  ws_client own;
+  EXPECT_TRUE(own.connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "lib"), "http://127.0.0.1:" + std::to_string(ts.port())));
+  // Cross-site sign-in and wrong passwords are refused.
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"lib","password":"correct horse"})", "",
+                      "https://evil.example")
+                .status,
+            403u);
+  auto wrong = http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"lib","password":"nope"})");
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_EQ(wrong.body["error"]["code"], "bad_credentials");
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units").status, 401u);
+  auto list = http_call(ts.port(), http::verb::get, "/api/units", "", sign_in(ts.port(), "out"));
+  EXPECT_EQ(list.body["units"].size(), 0u);
+}

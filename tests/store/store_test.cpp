@@ -1,0 +1,140 @@
+// Storage tests: migrations, the group-commit writer (order, ids, failure guard), and a unit's
+// round trip through snapshot + op log tail. Each ends with PRAGMA integrity_check.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "store/account_store.hpp"
+#include "store/migrations.hpp"
+#include "store/op_log_writer.hpp"
+#include "store/store.hpp"
+#include "store/unit_store.hpp"
+#include "support/temp_dir.hpp"
+#include "text/change_set.hpp"
+#include "unit/unit_authority.hpp"
+
+using namespace coplan;
+using coplan::store::account_store;
+using coplan::store::embedded_migrations;
+using coplan::store::op_log_writer;
+using coplan::store::op_row;
+using coplan::store::unit_store;
+using store_t = coplan::store::store;
+
+namespace {
+
+op_row text_row(std::int64_t unit, std::string stream, std::uint64_t version, std::string payload) {
+  return {0, unit, 0, std::move(stream), version, 1, "c", version + 1, 1000, std::move(payload)};
+}
+
+bool append_and_wait(op_log_writer& w, std::vector<op_row> rows, std::int64_t* last = nullptr,
+                     op_log_writer::failure_guard guard = nullptr) {
+  std::promise<std::pair<bool, std::int64_t>> p;
+  w.append(std::move(rows), [&](bool ok, std::int64_t id) { p.set_value({ok, id}); }, guard);
+  auto [ok, id] = p.get_future().get();
+  if (last) *last = id;
+  return ok;
+}
+
+}  // namespace
+
+TEST(Store, MigrationsSetUserVersion) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  auto db = s.borrow();
+  auto st = db->prepare("PRAGMA user_version");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.int64(0), embedded_migrations().back().level);
+  auto jm = db->prepare("PRAGMA journal_mode");
+  jm.step();
+  EXPECT_EQ(jm.text(0), "wal");
+  // Opening again applies nothing twice.
+  store_t again(dir.file("a.db"), {});
+  EXPECT_EQ(db->integrity_check(), "ok");
+}
+
+TEST(Store, WriterCommitsInOrderAndReportsLastIds) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  op_log_writer w(dir.file("a.db"), {});
+  std::vector<std::future<std::int64_t>> ids;
+  std::vector<std::promise<std::int64_t>> ps(50);
+  for (int i = 0; i < 50; ++i) {
+    ids.push_back(ps[i].get_future());
+    w.append({text_row(1, "unit.goals", static_cast<std::uint64_t>(i), "[[0,\"x\"]]")},
+             [&ps, i](bool ok, std::int64_t id) { ps[i].set_value(ok ? id : -1); });
+  }
+  std::int64_t prev = 0;
+  for (auto& f : ids) {
+    auto id = f.get();
+    EXPECT_GT(id, prev);
+    prev = id;
+  }
+  w.flush();
+  auto st = w.current_stats();
+  EXPECT_EQ(st.rows, 50u);
+  EXPECT_LE(st.commits, 50u);
+  EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+}
+
+TEST(Store, FailedCommitRefusesTheOwnersLaterJobs) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  op_log_writer w(dir.file("a.db"), {});
+  auto guard = std::make_shared<std::atomic<bool>>(false);
+  w.fail_next_commits(1);
+  EXPECT_FALSE(append_and_wait(w, {text_row(1, "s", 0, "[]")}, nullptr, guard));
+  EXPECT_TRUE(guard->load());
+  // A later job of the same owner must not land after the lost one.
+  EXPECT_FALSE(append_and_wait(w, {text_row(1, "s", 1, "[]")}, nullptr, guard));
+  // Other owners are unaffected.
+  EXPECT_TRUE(append_and_wait(w, {text_row(2, "s", 0, "[]")}));
+  unit_store us(s);
+  EXPECT_EQ(us.all_ops(1).size(), 0u);
+  EXPECT_EQ(us.all_ops(2).size(), 1u);
+  EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+}
+
+TEST(Store, UnitRoundTripThroughSnapshotAndTail) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  op_log_writer w(dir.file("a.db"), {});
+  account_store accounts(s);
+  auto spec = unit::template_spec::load_file(std::string(COPLAN_SOURCE_DIR) + "/templates/ubd.json");
+  auto u = accounts.create_user("u", "U", "teacher", "x");
+  auto p = accounts.create_partnership("p", {u});
+  unit::unit_doc doc(spec, {});
+  auto unit_id = accounts.create_unit("unitpublic", p, "ubd", "T", u, {u}, doc.to_json().dump(), 0);
+
+  // 30 single-character edits; a snapshot after the first 20; the rest is the tail.
+  std::vector<op_row> rows;
+  std::int64_t len = 0;
+  std::vector<std::shared_ptr<const unit::text_update>> acc;
+  for (int i = 0; i < 30; ++i) {
+    auto c = text::change_set::replace(len, len, len, std::u16string(1, static_cast<char16_t>(u'a' + i % 26)));
+    rows.push_back(text_row(unit_id, "unit.goals", static_cast<std::uint64_t>(i), c.to_json().dump()));
+    if (i < 20) {
+      std::vector<unit::incoming_update> one{{"c", static_cast<std::uint64_t>(i + 1), c, ""}};
+      doc.push("unit.goals", static_cast<std::uint64_t>(i), std::move(one), 1, 1000, acc);
+    }
+    ++len;
+  }
+  std::int64_t last20 = 0;
+  ASSERT_TRUE(append_and_wait(w, std::vector<op_row>(rows.begin(), rows.begin() + 20), &last20));
+  std::promise<bool> snap_done;
+  w.append_snapshot({unit_id, last20, 20, 1, doc.to_json().dump()}, [&](bool ok, std::int64_t) { snap_done.set_value(ok); });
+  ASSERT_TRUE(snap_done.get_future().get());
+  ASSERT_TRUE(append_and_wait(w, std::vector<op_row>(rows.begin() + 20, rows.end())));
+
+  unit_store us(s);
+  auto loaded = us.load(unit_id);
+  EXPECT_EQ(loaded.upto_op, last20);
+  EXPECT_EQ(loaded.tail.size(), 10u);
+  auto st = unit::authority_state::restore(spec, {}, loaded);
+  const auto* goals = st.doc.find_stream("unit.goals");
+  EXPECT_EQ(goals->version, 30u);
+  EXPECT_EQ(goals->text.to_utf8(), "abcdefghijklmnopqrstuvwxyzabcd");
+  EXPECT_EQ(goals->authors.total(), 30u);
+  EXPECT_EQ(us.text_ops_since(unit_id, "unit.goals", 25).size(), 5u);
+  EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+}

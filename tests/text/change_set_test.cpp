@@ -1,0 +1,130 @@
+// Tests for change_set: JSON parse/validate, apply to text, compose and map on known cases.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "text/change_set.hpp"
+#include "text/coded_error.hpp"
+#include "text/text_buffer.hpp"
+#include "text/utf16.hpp"
+
+using coplan::coded_error;
+using coplan::text::change_set;
+using coplan::text::text_buffer;
+using coplan::text::utf16_to_utf8;
+using coplan::text::utf8_to_utf16;
+using nlohmann::json;
+
+namespace {
+
+change_set parse(const char* s) { return change_set::from_json(json::parse(s), 1 << 30, 1 << 30); }
+
+std::string apply(const std::string& doc, const char* changes) {
+  text_buffer t(utf8_to_utf16(doc));
+  auto c = parse(changes);
+  t.validate(c);
+  t.apply(c);
+  return t.to_utf8();
+}
+
+std::string code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const coded_error& e) {
+    return e.code();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(ChangeSet, ParsesAndWritesCodeMirrorJson) {
+  for (const char* s : {R"([5,[0,"hi"],3])", R"([[2],4])", R"([[3,"a","b"]])", R"([])", R"([[0,"x"]])"}) {
+    EXPECT_EQ(parse(s).to_json().dump(), json::parse(s).dump()) << s;
+  }
+  auto c = parse(R"([2,[1,"x","y"],4])");
+  EXPECT_EQ(c.length(), 7);
+  EXPECT_EQ(c.new_length(), 9);
+  EXPECT_EQ(c.inserted_length(), 3);
+  EXPECT_EQ(c.deleted_length(), 1);
+}
+
+TEST(ChangeSet, AppliesAscii) {
+  EXPECT_EQ(apply("hello world", R"([5,[0,","],6])"), "hello, world");
+  EXPECT_EQ(apply("hello world", R"([[6],5])"), "world");
+  EXPECT_EQ(apply("abc", R"([[3,"x","y"]])"), "x\ny");
+  EXPECT_EQ(apply("", R"([[0,"new"]])"), "new");
+}
+
+TEST(ChangeSet, AppliesAccentsAndEmojiInUtf16Units) {
+  // "é" is one UTF-16 unit; "😀" is two (a surrogate pair).
+  EXPECT_EQ(apply("café", R"([3,[1,"e"]])"), "cafe");
+  EXPECT_EQ(apply("a😀b", R"([1,[2],1])"), "ab");
+  EXPECT_EQ(apply("a😀b", R"([3,[0,"😀"],1])"), "a😀😀b");
+  EXPECT_EQ(utf8_to_utf16("😀").size(), 2u);
+}
+
+TEST(ChangeSet, EmptyChangesLeaveText) {
+  EXPECT_EQ(apply("same", "[4]"), "same");
+  EXPECT_EQ(apply("", "[]"), "");
+  EXPECT_TRUE(parse("[4]").empty());
+}
+
+TEST(ChangeSet, RejectsWrongLengths) {
+  EXPECT_EQ(code_of([] { apply("abc", "[4]"); }), "length_mismatch");
+  EXPECT_EQ(code_of([] { apply("abc", "[2]"); }), "length_mismatch");
+  EXPECT_EQ(code_of([] { apply("abc", R"([[4,"x"]])"); }), "length_mismatch");
+}
+
+TEST(ChangeSet, RejectsSplittingASurrogatePair) {
+  EXPECT_EQ(code_of([] { apply("a😀b", R"([2,[0,"x"],2])"); }), "split_surrogate");
+  EXPECT_EQ(code_of([] { apply("a😀b", R"([2,[1],1])"); }), "split_surrogate");
+  EXPECT_EQ(code_of([] { apply("😀", R"([[1],1])"); }), "split_surrogate");
+}
+
+TEST(ChangeSet, RejectsMalformedJson) {
+  for (const char* s : {R"({})", R"("x")", R"([-1])", R"([1.5])", R"([[]])", R"([["a"]])", R"([[1,2]])",
+                        R"([null])", R"([[1,"a",3]])", R"([true])"}) {
+    EXPECT_EQ(code_of([&] { parse(s); }), "bad_changes") << s;
+  }
+  EXPECT_EQ(code_of([] { parse("[1e30]"); }), "bad_changes");
+  EXPECT_EQ(code_of([] { parse("[18446744073709551615]"); }), "too_large");
+  EXPECT_EQ(code_of([] { change_set::from_json(json::parse(R"([[0,"abcdef"]])"), 100, 5); }), "too_large");
+}
+
+TEST(ChangeSet, RejectsInvalidUtf8AndLoneSurrogates) {
+  EXPECT_EQ(code_of([] { utf8_to_utf16("\xff"); }), "bad_unicode");
+  EXPECT_EQ(code_of([] { utf8_to_utf16("\xed\xa0\x80"); }), "bad_unicode");  // encoded surrogate
+  EXPECT_EQ(code_of([] { utf8_to_utf16("\xc0\x80"); }), "bad_unicode");      // overlong
+  EXPECT_EQ(code_of([] { utf16_to_utf8(std::u16string(1, char16_t(0xD800))); }), "bad_unicode");
+}
+
+TEST(ChangeSet, ComposeMatchesSequentialApply) {
+  auto a = parse(R"([5,[0,","],6])");      // "hello world" -> "hello, world"
+  auto b = parse(R"([[7],5,[0,"!"]])");    // -> "world!"
+  auto ab = a.compose(b);
+  text_buffer t(u"hello world");
+  t.apply(ab);
+  EXPECT_EQ(t.to_utf8(), "world!");
+  EXPECT_EQ(ab.length(), 11);
+}
+
+TEST(ChangeSet, MapOrdersConcurrentInsertsLikeCodeMirror) {
+  // Two inserts at the same position: the mapped one goes after unless `before`.
+  auto a = parse(R"([2,[0,"A"],2])");
+  auto b = parse(R"([2,[0,"B"],2])");
+  text_buffer t1(u"abcd");
+  t1.apply(b);
+  t1.apply(a.map(b));
+  EXPECT_EQ(t1.to_utf8(), "abBAcd");
+  text_buffer t2(u"abcd");
+  t2.apply(b);
+  t2.apply(a.map(b, true));
+  EXPECT_EQ(t2.to_utf8(), "abABcd");
+  // A deletion covering the other's insert position removes around it.
+  auto del = parse(R"([1,[2],1])");
+  text_buffer t3(u"abcd");
+  t3.apply(a);
+  t3.apply(del.map(a));
+  EXPECT_EQ(t3.to_utf8(), "aAd");
+}

@@ -1,0 +1,75 @@
+// Tests for parse_client_message: every message type, and malformed input with its error code.
+#include <gtest/gtest.h>
+
+#include "text/coded_error.hpp"
+#include "unit/client_message.hpp"
+
+using namespace coplan;
+using namespace coplan::unit;
+
+namespace {
+std::string code_of(const std::string& text) {
+  try {
+    parse_client_message(text, unit_limits{});
+  } catch (const coded_error& e) {
+    return e.code();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ClientMessage, ParsesEachType) {
+  auto m = parse_client_message(
+      R"({"type":"push","stream":"unit.goals","version":3,"updates":[{"clientID":"x","seq":4,"changes":[2,[0,"hi"]]}]})",
+      {});
+  auto& p = std::get<push_msg>(m);
+  EXPECT_EQ(p.stream, "unit.goals");
+  EXPECT_EQ(p.version, 3u);
+  ASSERT_EQ(p.updates.size(), 1u);
+  EXPECT_EQ(p.updates[0].seq, 4u);
+  EXPECT_EQ(p.updates[0].changes_json, R"([2,[0,"hi"]])");
+  EXPECT_TRUE(std::holds_alternative<hello_msg>(parse_client_message(R"({"type":"hello","clientID":"x","streams":{"a":1}})", {})));
+  EXPECT_TRUE(std::holds_alternative<command_msg>(
+      parse_client_message(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"remove_lesson","id":"abcdef"}})", {})));
+  EXPECT_TRUE(std::holds_alternative<presence_msg>(parse_client_message(R"({"type":"presence","stream":null})", {})));
+  EXPECT_TRUE(std::holds_alternative<ping_msg>(parse_client_message(R"({"type":"ping"})", {})));
+}
+
+TEST(ClientMessage, MalformedInputCorpus) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"", "bad_json"},
+      {"{", "bad_json"},
+      {R"({"type":"push",)", "bad_json"},
+      {"\"push\"", "bad_message"},
+      {"null", "bad_message"},
+      {R"({"type":5})", "bad_message"},
+      {R"({"type":"nope"})", "unknown_type"},
+      {R"({"type":"push","stream":1,"version":0,"updates":[]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":-1,"updates":[{"clientID":"x","changes":[]}]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":1.5,"updates":[{"clientID":"x","changes":[]}]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":99999999999999999999,"updates":[]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":{}})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[5]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[{"changes":[]}]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[{"clientID":"","changes":[]}]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[{"clientID":"x y","changes":[]}]})", "bad_message"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[{"clientID":"x","changes":"abc"}]})", "bad_changes"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[{"clientID":"x","changes":[[1,2]]}]})", "bad_changes"},
+      {R"({"type":"push","stream":"s","version":0,"updates":[{"clientID":"x","changes":[[0,"\udc00"]]}]})", "bad_unicode"},
+      {"{\"type\":\"ping\",\"x\":\"\xc3\x28\"}", "bad_unicode"},
+      {R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"fly"}})", "bad_command"},
+      {R"({"type":"cmd","clientID":"x","seq":1,"cmd":[]})", "bad_command"},
+      {R"({"type":"cmd","clientID":"x","cmd":{"op":"remove_lesson","id":"abcdef"}})", "bad_message"},
+      {R"({"type":"presence","stream":"s"})", "bad_message"},
+      {R"({"type":"hello"})", "bad_message"},
+      {R"({"type":"hello","clientID":"x","streams":[]})", "bad_message"},
+  };
+  for (const auto& [text, code] : cases) EXPECT_EQ(code_of(text), code) << text;
+}
+
+TEST(ClientMessage, TooManyUpdatesInOnePush) {
+  std::string ups;
+  for (int i = 0; i < 1001; ++i) ups += std::string(i ? "," : "") + R"({"clientID":"x","changes":[]})";
+  EXPECT_EQ(code_of(R"({"type":"push","stream":"s","version":0,"updates":[)" + ups + "]}"), "too_large");
+}

@@ -1,0 +1,43 @@
+// Calls to Coplan's JSON HTTP API. Errors come back as ApiError with the server's code.
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? "http_" + res.status, data?.error?.message ?? res.statusText);
+  return data as T;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  name: string;
+  role: string;
+}
+
+export interface UnitSummary {
+  id: string;
+  title: string;
+  template: string;
+  archived: boolean;
+  createdAt: number;
+  lastEdit: number;
+  members: User[];
+  connections: number;
+}
+
+export const api = {
+  me: () => call<{ user: User | null }>("GET", "/api/me"),
+  signIn: (username: string, password: string) => call<{ user: User }>("POST", "/api/signin", { username, password }),
+  signOut: () => call<unknown>("POST", "/api/signout", {}),
+  units: () => call<{ units: UnitSummary[] }>("GET", "/api/units"),
+};

@@ -1,0 +1,54 @@
+// Coplan web client entry: checks the session and routes between sign-in, home and a unit.
+import "./styles.css";
+import { api, type User } from "./api";
+import { homePage } from "./ui/home-page";
+import { signInPage } from "./ui/signin-page";
+import { unitPage } from "./ui/unit-page";
+
+const root = document.getElementById("app")!;
+let user: User | null = null;
+let cleanup: () => void = () => {};
+
+function navigate(path: string, replace = false) {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  route();
+}
+
+async function signOut() {
+  await api.signOut().catch(() => {});
+  user = null;
+  navigate("/signin");
+}
+
+function route() {
+  cleanup();
+  cleanup = () => {};
+  const path = location.pathname;
+  if (!user) {
+    if (path !== "/signin") history.replaceState({ next: path }, "", "/signin");
+    cleanup = signInPage(root, (u) => {
+      user = u;
+      const next = (history.state as { next?: string } | null)?.next;
+      navigate(next && next !== "/signin" ? next : "/", true);
+    });
+    document.title = "Sign in · Coplan";
+    return;
+  }
+  const unit = path.match(/^\/unit\/([a-z0-9]+)$/);
+  if (unit) {
+    cleanup = unitPage(root, unit[1], user, navigate);
+    document.title = "Unit · Coplan";
+    return;
+  }
+  if (path !== "/") history.replaceState(null, "", "/");
+  cleanup = homePage(root, user, navigate, signOut);
+  document.title = "Your units · Coplan";
+}
+
+window.addEventListener("popstate", route);
+api
+  .me()
+  .then(({ user: u }) => (user = u ?? null))
+  .catch(() => (user = null))
+  .finally(route);

@@ -1,0 +1,284 @@
+// UnitConnection: the one WebSocket of an open unit. Says hello with the versions it already has,
+// routes the server's messages to the field peers and the structure model, re-sends what is
+// unconfirmed after every reconnect, and reconnects with exponential backoff and jitter. It has no
+// DOM dependency: the browser passes its WebSocket, tests pass the `ws` package.
+import type { Extension } from "@codemirror/state";
+import { StreamPeer, type PeerLink } from "./stream-peer";
+import { StructureModel } from "./structure-model";
+import type { Command, FullStream, Member, ServerMessage, StructureState } from "./protocol";
+
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type ConnectionStatus = "connecting" | "online" | "offline" | "closed";
+
+export interface Presence {
+  user: number;
+  clientID: string;
+  stream: string | null;
+  anchor?: number;
+  head?: number;
+}
+
+export interface ConnectionEvents {
+  status: (s: ConnectionStatus) => void;
+  welcome: () => void;
+  structure: (s: StructureState) => void;
+  peer: (p: StreamPeer) => void;
+  online: (clients: { user: number; clientID: string }[]) => void;
+  presence: (p: Presence) => void;
+  error: (code: string, message: string) => void;
+  lostText: (stream: string, text: string) => void;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  makeSocket: (url: string) => SocketLike;
+  clientID?: string;
+  /** Editor extensions for a field's state (the browser's keymaps, decorations, listeners). */
+  extensionsFor?: (stream: string) => Extension[];
+  /** Backoff bounds for reconnecting, in ms. */
+  minDelay?: number;
+  maxDelay?: number;
+}
+
+export function newClientID(): string {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("").slice(0, 16);
+}
+
+export class UnitConnection implements PeerLink {
+  readonly clientID: string;
+  readonly peers = new Map<string, StreamPeer>();
+  readonly structure = new StructureModel();
+  status: ConnectionStatus = "connecting";
+  you: Member | null = null;
+  members: Member[] = [];
+  template: any = null;
+  unitId = "";
+  private socket: SocketLike | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private lastHeard = 0;
+  private welcomed = false;
+  private closedByUser = false;
+  private handlers: { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> } = {
+    status: new Set(), welcome: new Set(), structure: new Set(), peer: new Set(),
+    online: new Set(), presence: new Set(), error: new Set(), lostText: new Set(),
+  };
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.clientID = opts.clientID ?? newClientID();
+  }
+
+  get online(): boolean {
+    return this.status === "online";
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, f: ConnectionEvents[K]): () => void {
+    this.handlers[event].add(f);
+    return () => this.handlers[event].delete(f);
+  }
+
+  private emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>) {
+    for (const f of this.handlers[event]) (f as (...a: unknown[]) => void)(...args);
+  }
+
+  connect(): void {
+    this.closedByUser = false;
+    this.open();
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.socket?.close(1000, "bye");
+    this.socket = null;
+    this.setStatus("closed");
+  }
+
+  /** Drops the current socket (as a network failure would); the connection comes back by itself. */
+  drop(): void {
+    this.socket?.close(4000, "dropped");
+  }
+
+  send(message: unknown): void {
+    if (this.socket && this.socket.readyState === 1 && this.welcomed) this.socket.send(JSON.stringify(message));
+  }
+
+  resync(reason: string): void {
+    console.warn(`coplan: resynchronising (${reason})`);
+    this.drop();
+  }
+
+  command(cmd: Command): void {
+    const p = this.structure.add(cmd);
+    if (cmd.op === "add_lesson") this.ensureLessonPeers(cmd.id);
+    this.emit("structure", this.structure.view());
+    this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd });
+  }
+
+  presence(stream: string | null, anchor = 0, head = 0): void {
+    this.send(stream ? { type: "presence", stream, anchor, head } : { type: "presence", stream: null });
+  }
+
+  /** Number of local edits and commands not yet confirmed by the server. */
+  unconfirmed(): number {
+    let n = this.structure.pending.length;
+    for (const p of this.peers.values()) n += p.unconfirmedCount;
+    return n;
+  }
+
+  private setStatus(s: ConnectionStatus) {
+    if (this.status === s) return;
+    this.status = s;
+    this.emit("status", s);
+  }
+
+  private open() {
+    this.welcomed = false;
+    this.setStatus(this.attempt === 0 && !this.you ? "connecting" : "offline");
+    let socket: SocketLike;
+    try {
+      socket = this.opts.makeSocket(this.opts.url);
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      const streams: Record<string, number> = {};
+      for (const [id, p] of this.peers) streams[id] = p.version;
+      socket.send(JSON.stringify({ type: "hello", clientID: this.clientID, streams }));
+      this.lastHeard = Date.now();
+    };
+    socket.onmessage = (ev) => {
+      if (socket !== this.socket) return;
+      this.lastHeard = Date.now();
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(String(ev.data));
+      } catch {
+        return;
+      }
+      this.handle(msg);
+    };
+    socket.onclose = () => {
+      if (socket !== this.socket) return;
+      this.socket = null;
+      this.welcomed = false;
+      if (this.pingTimer) clearInterval(this.pingTimer);
+      for (const p of this.peers.values()) p.onDisconnected();
+      if (this.closedByUser) return;
+      this.setStatus("offline");
+      this.scheduleRetry();
+    };
+    socket.onerror = () => {};
+  }
+
+  private scheduleRetry() {
+    const min = this.opts.minDelay ?? 300;
+    const max = this.opts.maxDelay ?? 15000;
+    const delay = Math.min(max, min * 2 ** this.attempt) * (0.5 + Math.random());
+    this.attempt = Math.min(this.attempt + 1, 16);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private handle(msg: ServerMessage) {
+    switch (msg.type) {
+      case "welcome":
+        return this.onWelcome(msg);
+      case "updates":
+        this.peers.get(msg.stream)?.onUpdates(msg.updates);
+        return;
+      case "pushed":
+        this.peers.get(msg.stream)?.onPushed(msg.ok, msg.version);
+        return;
+      case "cmd": {
+        if (!this.structure.onCommand(msg, this.clientID)) return this.resync("structure out of order");
+        if (msg.cmd.op === "add_lesson") this.ensureLessonPeers(msg.cmd.id);
+        this.emit("structure", this.structure.view());
+        return;
+      }
+      case "cmd_ack":
+        this.structure.settle(msg.seq);
+        this.emit("structure", this.structure.view());
+        return;
+      case "online":
+        this.emit("online", msg.clients);
+        return;
+      case "presence":
+        this.emit("presence", msg);
+        return;
+      case "error":
+        if (msg.ref?.seq !== undefined && msg.ref.clientID === this.clientID) {
+          this.structure.settle(msg.ref.seq);
+          this.emit("structure", this.structure.view());
+        }
+        if (msg.ref?.stream) this.peers.get(msg.ref.stream)?.onPushError();
+        this.emit("error", msg.code, msg.message);
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  private onWelcome(msg: Extract<ServerMessage, { type: "welcome" }>) {
+    this.welcomed = true;
+    this.attempt = 0;
+    this.you = msg.you;
+    this.members = msg.members;
+    this.template = msg.unit.template;
+    this.unitId = msg.unit.id;
+    this.structure.confirmed = msg.structure;
+    for (const [id, s] of Object.entries(msg.streams)) {
+      const peer = this.peers.get(id);
+      if ("from" in s) {
+        peer?.onUpdates(s.updates);
+      } else if (!peer) {
+        this.addPeer(id, s);
+      } else {
+        const lost = peer.reset(s);
+        if (lost !== null) this.emit("lostText", id, lost);
+      }
+    }
+    for (const l of this.structure.view().lessons) this.ensureLessonPeers(l.id);
+    this.setStatus("online");
+    this.emit("welcome");
+    this.emit("structure", this.structure.view());
+    // Re-send what the server has not confirmed yet.
+    for (const p of this.structure.pending)
+      this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd: p.cmd });
+    for (const p of this.peers.values()) p.maybePush();
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastHeard > 45_000) return this.drop();
+      this.send({ type: "ping" });
+    }, 15_000);
+  }
+
+  private addPeer(id: string, full: FullStream): StreamPeer {
+    const peer = new StreamPeer(id, this, full, this.opts.extensionsFor?.(id) ?? []);
+    this.peers.set(id, peer);
+    this.emit("peer", peer);
+    return peer;
+  }
+
+  /** Lesson fields exist (empty, version 0) as soon as the lesson does. */
+  private ensureLessonPeers(lessonId: string) {
+    const fields: { id: string; kind: string }[] = this.template?.lesson_fields ?? [];
+    for (const f of fields)
+      if (f.kind === "text" && !this.peers.has(`${lessonId}.${f.id}`))
+        this.addPeer(`${lessonId}.${f.id}`, { version: 0, text: "", authors: [] });
+  }
+}

@@ -1,0 +1,89 @@
+// A collaborative text field: a CodeMirror view over the field's StreamPeer state, labelled for
+// assistive technology, coloured by author, reporting the caret to the partner.
+import { Compartment, Transaction, type Extension } from "@codemirror/state";
+import { EditorView, keymap, placeholder as cmPlaceholder } from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import type { UnitConnection } from "../sync/unit-connection";
+import type { StreamPeer } from "../sync/stream-peer";
+import { authorship, setAuthorRuns, type AuthorInfo } from "./authorship";
+
+/** Per-view settings (labels, placeholder), swapped in whenever a view mounts the state. */
+const viewConfig = new Compartment();
+
+/** Extensions every field's state carries (created with the peer, before any view exists). */
+export function fieldExtensions(conn: UnitConnection, stream: string, info: AuthorInfo): Extension[] {
+  let presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  return [
+    history(),
+    keymap.of([...defaultKeymap, ...historyKeymap]),
+    EditorView.lineWrapping,
+    authorship(info),
+    viewConfig.of([]),
+    EditorView.updateListener.of((u) => {
+      const peer = conn.peers.get(stream);
+      if (!peer) return;
+      const local = u.transactions.some((tr) => tr.docChanged && !tr.annotation(Transaction.remote));
+      peer.viewUpdated(u.state, local);
+      if (u.selectionSet || u.focusChanged) {
+        if (presenceTimer) clearTimeout(presenceTimer);
+        presenceTimer = setTimeout(() => {
+          const sel = u.view.state.selection.main;
+          if (u.view.hasFocus) conn.presence(stream, sel.anchor, sel.head);
+        }, 60);
+      }
+    }),
+    EditorView.domEventHandlers({ blur: () => conn.presence(null) }),
+  ];
+}
+
+export interface MountedField {
+  readonly element: HTMLElement;
+  readonly view: EditorView;
+  destroy(): void;
+}
+
+export function mountTextField(
+  peer: StreamPeer,
+  info: AuthorInfo,
+  opts: { labelId: string; describedBy?: string; placeholder?: string; singleLine?: boolean },
+): MountedField {
+  const element = document.createElement("div");
+  element.className = "cp-field" + (opts.singleLine ? " cp-field-line" : "");
+  element.dataset.stream = peer.stream;
+  const extra: Extension[] = [
+    EditorView.contentAttributes.of({
+      "aria-labelledby": opts.labelId,
+      ...(opts.describedBy ? { "aria-describedby": opts.describedBy } : {}),
+    }),
+  ];
+  if (opts.placeholder) extra.push(cmPlaceholder(opts.placeholder));
+
+  const makeView = () => {
+    const v = new EditorView({ state: peer.state, parent: element });
+    v.dispatch({ effects: [viewConfig.reconfigure(extra), setAuthorRuns.of(peer.displayRuns(info.me()))] });
+    peer.attach({ get state() { return v.state; }, dispatch: (tr) => v.dispatch(tr) });
+    return v;
+  };
+  let view = makeView();
+
+  const off = peer.onChange((kind) => {
+    if (kind === "reset") {
+      view.destroy();
+      view = makeView();
+    } else {
+      view.dispatch({ effects: setAuthorRuns.of(peer.displayRuns(info.me())) });
+    }
+  });
+
+  return {
+    element,
+    get view() {
+      return view;
+    },
+    destroy() {
+      off();
+      peer.detach();
+      view.destroy();
+    },
+  };
+}
