@@ -1,12 +1,14 @@
 // JSON HTTP API routes (see api_router.hpp).
 #include "net/api_router.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
 
 #include "auth/session_cookie.hpp"
 #include "auth/tokens.hpp"
+#include "review/unit_markdown.hpp"
 
 namespace coplan::net {
 
@@ -73,8 +75,18 @@ response api_router::handle(const request& req, const std::string& peer) {
     if (path == "/api/me" && req.method() == http::verb::get) return me(req);
     if (path == "/api/units" && req.method() == http::verb::get) return list_units(req);
     if (path == "/api/templates" && req.method() == http::verb::get) return list_templates(req);
-    if (starts_with(path, "/api/units/") && req.method() == http::verb::get)
-      return get_unit(req, path.substr(std::string_view("/api/units/").size()));
+    if (path == "/api/partnerships" && req.method() == http::verb::get) return list_partnerships(req);
+    if (path == "/api/units" && req.method() == http::verb::post) return create_unit(req);
+    if (starts_with(path, "/api/units/")) {
+      auto rest = path.substr(std::string_view("/api/units/").size());
+      auto slash = rest.find('/');
+      auto id = rest.substr(0, slash);
+      auto action = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+      if (action.empty() && req.method() == http::verb::get) return get_unit(req, id);
+      if (action == "duplicate" && req.method() == http::verb::post) return duplicate_unit(req, id);
+      if (action == "archive" && req.method() == http::verb::post) return archive_unit(req, id);
+      if (action == "export.md" && req.method() == http::verb::get) return export_markdown(req, id);
+    }
     if (starts_with(path, "/api/templates/") && req.method() == http::verb::get)
       return get_template(req, path.substr(std::string_view("/api/templates/").size()));
     return error_response(req, http::status::not_found, "not_found", "no such API route");
@@ -120,41 +132,163 @@ response api_router::me(const request& req) {
   return json_response(req, http::status::ok, {{"user", user_json(*user)}});
 }
 
+nlohmann::json api_router::unit_json(const store::unit_record& u) {
+  auto members = nlohmann::json::array();
+  for (const auto& m : svc_.accounts.unit_members(u.id)) members.push_back(user_json(m));
+  auto values = u.values_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(u.values_json, nullptr, false);
+  auto online = nlohmann::json::array();
+  std::int64_t last_edit = u.last_edit;
+  for (const auto& a : svc_.registry.live())
+    if (a->identity().id == u.id) {
+      auto s = a->current_summary();
+      values = s.values;
+      online = s.online;
+      last_edit = std::max(last_edit, s.last_edit);
+    }
+  if (!values.is_object()) values = nlohmann::json::object();
+  return {{"id", u.public_id},
+          {"title", values.value("title", u.title)},
+          {"template", u.template_id},
+          {"archived", u.archived},
+          {"createdAt", u.created_at},
+          {"lastEdit", last_edit},
+          {"grade", values.value("grade", "")},
+          {"subject", values.value("subject", "")},
+          {"phase", values.value("phase", "plan")},
+          {"copiedFrom", u.copied_from.empty() ? nlohmann::json() : nlohmann::json(u.copied_from)},
+          {"members", std::move(members)},
+          {"online", std::move(online)}};
+}
+
 response api_router::list_units(const request& req) {
   auto user = authenticate(req);
   if (!user) return error_response(req, http::status::unauthorized, "signed_out", "please sign in");
-  auto live = svc_.registry.live();
   auto list = nlohmann::json::array();
-  for (const auto& u : svc_.accounts.units_for_user(user->id)) {
-    auto members = nlohmann::json::array();
-    for (const auto& m : svc_.accounts.unit_members(u.id)) members.push_back(user_json(m));
-    std::size_t online = 0;
-    for (const auto& a : live)
-      if (a->identity().id == u.id) online = a->subscriber_count();
-    list.push_back({{"id", u.public_id},
-                    {"title", u.title},
-                    {"template", u.template_id},
-                    {"archived", u.archived},
-                    {"createdAt", u.created_at},
-                    {"lastEdit", u.last_edit},
-                    {"members", std::move(members)},
-                    {"connections", online}});
-  }
+  for (const auto& u : svc_.accounts.units_for_user(user->id)) list.push_back(unit_json(u));
   return json_response(req, http::status::ok, {{"units", std::move(list)}});
 }
 
-response api_router::get_unit(const request& req, const std::string& id) {
+std::optional<store::unit_record> api_router::member_unit(const request& req, const std::string& id,
+                                                          std::optional<response>& refusal, store::user_record* user_out) {
   auto user = authenticate(req);
-  if (!user) return error_response(req, http::status::unauthorized, "signed_out", "please sign in");
+  if (!user) {
+    refusal = error_response(req, http::status::unauthorized, "signed_out", "please sign in");
+    return std::nullopt;
+  }
   auto unit = svc_.accounts.unit_by_public_id(id);
   // A unit you are not a member of is reported exactly like one that does not exist.
-  if (!unit || !svc_.accounts.is_member(unit->id, user->id))
-    return error_response(req, http::status::not_found, "unknown_unit", "no such unit");
-  auto members = nlohmann::json::array();
-  for (const auto& m : svc_.accounts.unit_members(unit->id)) members.push_back(user_json(m));
-  return json_response(req, http::status::ok,
-                       {{"unit", {{"id", unit->public_id}, {"title", unit->title}, {"template", unit->template_id},
-                                  {"members", std::move(members)}}}});
+  if (!unit || !svc_.accounts.is_member(unit->id, user->id)) {
+    refusal = error_response(req, http::status::not_found, "unknown_unit", "no such unit");
+    return std::nullopt;
+  }
+  if (user_out) *user_out = *user;
+  return unit;
+}
+
+response api_router::get_unit(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  return json_response(req, http::status::ok, {{"unit", unit_json(*unit)}});
+}
+
+response api_router::list_partnerships(const request& req) {
+  auto user = authenticate(req);
+  if (!user) return error_response(req, http::status::unauthorized, "signed_out", "please sign in");
+  auto list = nlohmann::json::array();
+  for (const auto& p : svc_.accounts.partnerships_for_user(user->id)) {
+    auto members = nlohmann::json::array();
+    for (const auto& m : p.members) members.push_back(user_json(m));
+    list.push_back({{"id", p.id}, {"name", p.name}, {"members", std::move(members)}});
+  }
+  return json_response(req, http::status::ok, {{"partnerships", std::move(list)}});
+}
+
+namespace {
+
+// A unit title from a request body: 1–200 bytes of text after trimming.
+std::optional<std::string> title_of(const nlohmann::json& body, const std::string& fallback) {
+  if (!body.contains("title") || body["title"].is_null()) return fallback;
+  if (!body["title"].is_string()) return std::nullopt;
+  auto t = body["title"].get<std::string>();
+  auto a = t.find_first_not_of(" \t\r\n"), b = t.find_last_not_of(" \t\r\n");
+  if (a == std::string::npos) return fallback;
+  t = t.substr(a, b - a + 1);
+  if (t.size() > 200) return std::nullopt;
+  return t;
+}
+
+}  // namespace
+
+response api_router::create_unit(const request& req) {
+  auto user = authenticate(req);
+  if (!user) return error_response(req, http::status::unauthorized, "signed_out", "please sign in");
+  auto body = nlohmann::json::parse(req.body());
+  if (!body.is_object() || !body.contains("partnership") || !body["partnership"].is_number_integer())
+    return error_response(req, http::status::bad_request, "bad_request", "choose a partnership");
+  auto partnership = svc_.accounts.partnership(body["partnership"].get<std::int64_t>());
+  bool member = partnership && std::any_of(partnership->members.begin(), partnership->members.end(),
+                                           [&](const store::user_record& m) { return m.id == user->id; });
+  if (!member) return error_response(req, http::status::not_found, "unknown_partnership", "no such partnership");
+  auto template_id = body.value("template", std::string("ubd"));
+  if (!svc_.registry.templates().find(template_id))
+    return error_response(req, http::status::bad_request, "unknown_template", "no such template");
+  auto title = title_of(body, "Untitled unit");
+  if (!title) return error_response(req, http::status::bad_request, "bad_value", "a title is 1–200 characters");
+  std::vector<std::int64_t> members;
+  for (const auto& m : partnership->members) members.push_back(m.id);
+  auto unit = svc_.registry.create_unit(partnership->id, template_id, *title, user->id, members);
+  return json_response(req, http::status::created, {{"unit", unit_json(unit)}});
+}
+
+response api_router::duplicate_unit(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  store::user_record user;
+  auto unit = member_unit(req, id, refusal, &user);
+  if (!unit) return *refusal;
+  auto body = req.body().empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body());
+  std::optional<unit::unit_doc> copy;
+  std::string old_title;
+  svc_.registry.open(*unit)->run_and_wait([&](const unit::unit_doc& doc) {
+    copy.emplace(doc.copy_for_reuse());
+    auto it = doc.unit_values().find("title");
+    old_title = it != doc.unit_values().end() && it->second.is_string() ? it->second.get<std::string>() : unit->title;
+  });
+  auto title = title_of(body, old_title + " (next year)");
+  if (!title) return error_response(req, http::status::bad_request, "bad_value", "a title is 1–200 characters");
+  std::vector<std::int64_t> members;
+  for (const auto& m : svc_.accounts.unit_members(unit->id)) members.push_back(m.id);
+  auto made = svc_.registry.create_unit(unit->partnership_id, unit->template_id, *title, user.id, members, &*copy, unit->id);
+  return json_response(req, http::status::created, {{"unit", unit_json(made)}});
+}
+
+response api_router::archive_unit(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  auto body = nlohmann::json::parse(req.body());
+  if (!body.is_object() || !body.contains("archived") || !body["archived"].is_boolean())
+    return error_response(req, http::status::bad_request, "bad_request", "say archived: true or false");
+  svc_.accounts.set_archived(unit->id, body["archived"].get<bool>());
+  unit->archived = body["archived"].get<bool>();
+  return json_response(req, http::status::ok, {{"unit", unit_json(*unit)}});
+}
+
+response api_router::export_markdown(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  auto authority = svc_.registry.open(*unit);
+  std::string md;
+  authority->run_and_wait([&](const unit::unit_doc& doc) { md = review::unit_markdown::render(doc, authority->members()); });
+  response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, "text/markdown; charset=utf-8");
+  res.set(http::field::content_disposition, "attachment; filename=\"" + unit->public_id + ".md\"");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(md);
+  res.prepare_payload();
+  return res;
 }
 
 response api_router::list_templates(const request& req) {

@@ -7,6 +7,8 @@
 
 #include <boost/beast/http.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "net/services.hpp"
 #include "store/account_store.hpp"
 
@@ -32,6 +34,15 @@ private:
   response me(const request& req);
   response list_units(const request& req);
   response get_unit(const request& req, const std::string& id);
+  response list_partnerships(const request& req);
+  response create_unit(const request& req);
+  response duplicate_unit(const request& req, const std::string& id);
+  response archive_unit(const request& req, const std::string& id);
+  response export_markdown(const request& req, const std::string& id);
+  // The unit `id` when the signed-in user is a member (else a 401/404 response in `refusal`).
+  std::optional<store::unit_record> member_unit(const request& req, const std::string& id, std::optional<response>& refusal,
+                                                store::user_record* user_out = nullptr);
+  nlohmann::json unit_json(const store::unit_record& u);
   response list_templates(const request& req);
   response get_template(const request& req, const std::string& id);
 

@@ -95,13 +95,16 @@ std::int64_t account_store::create_partnership(const std::string& name, const st
 std::int64_t account_store::create_unit(const std::string& public_id, std::int64_t partnership_id,
                                         const std::string& template_id, const std::string& title,
                                         std::int64_t created_by, const std::vector<std::int64_t>& members,
-                                        const std::string& initial_state, std::int64_t now) {
+                                        const std::string& initial_state, std::int64_t now, std::int64_t copied_from) {
   auto db = store_.borrow();
   std::int64_t id = 0;
   in_transaction(*db, [&] {
     auto st = db->prepare(
-        "INSERT INTO units(public_id, partnership_id, template, title, created_by, created_at) VALUES (?,?,?,?,?,?)");
+        "INSERT INTO units(public_id, partnership_id, template, title, created_by, created_at, copied_from) "
+        "VALUES (?,?,?,?,?,?,?)");
     st.bind(1, public_id).bind(2, partnership_id).bind(3, template_id).bind(4, title).bind(5, created_by).bind(6, now);
+    if (copied_from) st.bind(7, copied_from);
+    else st.bind_null(7);
     st.run();
     id = db->last_insert_rowid();
     auto add = db->prepare("INSERT INTO unit_members(unit_id, user_id) VALUES (?,?)");
@@ -119,27 +122,67 @@ std::int64_t account_store::create_unit(const std::string& public_id, std::int64
   return id;
 }
 
+namespace {
+
+// Columns of a unit_record, with the latest snapshot's time and values.
+constexpr const char* unit_columns =
+    "u.id, u.public_id, u.partnership_id, u.template, u.title, u.created_at, u.archived, "
+    "(SELECT s.created_at FROM snapshots s WHERE s.unit_id = u.id ORDER BY s.id DESC LIMIT 1), "
+    "(SELECT json_extract(s.data, '$.structure.values') FROM snapshots s WHERE s.unit_id = u.id ORDER BY s.id DESC LIMIT 1), "
+    "(SELECT c.public_id FROM units c WHERE c.id = u.copied_from)";
+
+unit_record unit_of(const statement& st) {
+  return unit_record{st.int64(0), st.text(1),         st.int64(2), st.text(3), st.text(4),
+                     st.int64(5), st.int64(6) != 0, st.int64(7), st.text(8), st.text(9)};
+}
+
+}  // namespace
+
 std::optional<unit_record> account_store::unit_by_public_id(const std::string& public_id) {
   auto db = store_.borrow();
-  auto st = db->prepare(
-      "SELECT id, public_id, partnership_id, template, title, created_at, archived FROM units WHERE public_id = ?");
+  auto st = db->prepare(std::string("SELECT ") + unit_columns + " FROM units u WHERE u.public_id = ?");
   st.bind(1, public_id);
   if (!st.step()) return std::nullopt;
-  return unit_record{st.int64(0), st.text(1), st.int64(2), st.text(3), st.text(4), st.int64(5), st.int64(6) != 0, 0};
+  return unit_of(st);
 }
 
 std::vector<unit_record> account_store::units_for_user(std::int64_t user_id) {
   auto db = store_.borrow();
-  auto st = db->prepare(
-      "SELECT u.id, u.public_id, u.partnership_id, u.template, u.title, u.created_at, u.archived, "
-      "(SELECT max(created_at) FROM snapshots s WHERE s.unit_id = u.id) "
-      "FROM units u JOIN unit_members m ON m.unit_id = u.id WHERE m.user_id = ? ORDER BY u.created_at DESC, u.id DESC");
+  auto st = db->prepare(std::string("SELECT ") + unit_columns +
+                        " FROM units u JOIN unit_members m ON m.unit_id = u.id WHERE m.user_id = ? "
+                        "ORDER BY u.created_at DESC, u.id DESC");
   st.bind(1, user_id);
   std::vector<unit_record> out;
-  while (st.step())
-    out.push_back(unit_record{st.int64(0), st.text(1), st.int64(2), st.text(3), st.text(4), st.int64(5),
-                              st.int64(6) != 0, st.int64(7)});
+  while (st.step()) out.push_back(unit_of(st));
   return out;
+}
+
+std::vector<partnership_record> account_store::partnerships_for_user(std::int64_t user_id) {
+  std::vector<std::int64_t> ids;
+  {
+    auto db = store_.borrow();
+    auto st = db->prepare("SELECT partnership_id FROM partnership_members WHERE user_id = ? ORDER BY partnership_id");
+    st.bind(1, user_id);
+    while (st.step()) ids.push_back(st.int64(0));
+  }
+  std::vector<partnership_record> out;
+  for (auto id : ids)
+    if (auto p = partnership(id)) out.push_back(std::move(*p));
+  return out;
+}
+
+std::optional<partnership_record> account_store::partnership(std::int64_t id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("SELECT id, name FROM partnerships WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  partnership_record p{st.int64(0), st.text(1), {}};
+  auto ms = db->prepare(
+      "SELECT u.id, u.username, u.display_name, u.role, '' FROM users u JOIN partnership_members m ON m.user_id = u.id "
+      "WHERE m.partnership_id = ? ORDER BY u.id");
+  ms.bind(1, id);
+  while (ms.step()) p.members.push_back(user_of(ms));
+  return p;
 }
 
 bool account_store::is_member(std::int64_t unit_id, std::int64_t user_id) {
@@ -158,6 +201,13 @@ std::vector<user_record> account_store::unit_members(std::int64_t unit_id) {
   std::vector<user_record> out;
   while (st.step()) out.push_back(user_of(st));
   return out;
+}
+
+void account_store::set_archived(std::int64_t unit_id, bool archived) {
+  auto db = store_.borrow();
+  auto st = db->prepare("UPDATE units SET archived = ? WHERE id = ?");
+  st.bind(1, archived ? 1 : 0).bind(2, unit_id);
+  st.run();
 }
 
 void account_store::set_unit_title(std::int64_t unit_id, const std::string& title) {

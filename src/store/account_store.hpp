@@ -27,6 +27,14 @@ struct unit_record {
   std::int64_t created_at = 0;
   bool archived = false;
   std::int64_t last_edit = 0;  // time of the latest snapshot (live units report their own)
+  std::string values_json;     // unit values in the latest snapshot (JSON object)
+  std::string copied_from;     // public id of the unit this one was copied from, if any
+};
+
+struct partnership_record {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<user_record> members;
 };
 
 class account_store {
@@ -44,15 +52,18 @@ public:
   void delete_session(const std::string& token_hash);
 
   std::int64_t create_partnership(const std::string& name, const std::vector<std::int64_t>& members);
+  std::vector<partnership_record> partnerships_for_user(std::int64_t user_id);
+  std::optional<partnership_record> partnership(std::int64_t id);
   // Creates the unit, its members and its first snapshot (`initial_state`) in one transaction.
   std::int64_t create_unit(const std::string& public_id, std::int64_t partnership_id, const std::string& template_id,
                            const std::string& title, std::int64_t created_by, const std::vector<std::int64_t>& members,
-                           const std::string& initial_state, std::int64_t now);
+                           const std::string& initial_state, std::int64_t now, std::int64_t copied_from = 0);
   std::optional<unit_record> unit_by_public_id(const std::string& public_id);
   std::vector<unit_record> units_for_user(std::int64_t user_id);
   bool is_member(std::int64_t unit_id, std::int64_t user_id);
   std::vector<user_record> unit_members(std::int64_t unit_id);
   void set_unit_title(std::int64_t unit_id, const std::string& title);
+  void set_archived(std::int64_t unit_id, bool archived);
 
 private:
   store& store_;

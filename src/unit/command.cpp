@@ -2,14 +2,17 @@
 #include "unit/command.hpp"
 
 #include "text/coded_error.hpp"
+#include "text/utf16.hpp"
 
 namespace coplan::unit {
 
 namespace {
 
+constexpr std::size_t max_comment_utf16 = 4000;
+
 [[noreturn]] void bad(const std::string& why) { throw coded_error("bad_command", why); }
 
-std::string string_member(const nlohmann::json& j, const char* name, bool required) {
+std::string string_member(const nlohmann::json& j, const char* name, bool required, std::size_t max = 64) {
   auto it = j.find(name);
   if (it == j.end() || it->is_null()) {
     if (required) bad(std::string("missing \"") + name + "\"");
@@ -17,9 +20,17 @@ std::string string_member(const nlohmann::json& j, const char* name, bool requir
   }
   if (!it->is_string()) bad(std::string("\"") + name + "\" must be a string");
   auto s = it->get<std::string>();
-  if (s.size() > 64) bad(std::string("\"") + name + "\" is too long");
+  if (s.size() > max) bad(std::string("\"") + name + "\" is too long");
   return s;
 }
+
+std::string new_id(const nlohmann::json& j) {
+  auto id = string_member(j, "id", true);
+  if (!valid_block_id(id)) bad("ids are 6–32 letters, digits, _ or -");
+  return id;
+}
+
+nlohmann::json or_null(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
 
 }  // namespace
 
@@ -34,16 +45,20 @@ command command::from_json(const nlohmann::json& j) {
   if (!j.is_object()) bad("a command must be an object");
   auto op = string_member(j, "op", true);
   command c;
-  if (op == "add_lesson") {
-    c.op = command_op::add_lesson;
-    c.block = string_member(j, "id", true);
+  if (op == "add_block") {
+    c.op = command_op::add_block;
+    c.list = string_member(j, "list", true);
+    c.block = new_id(j);
     c.after = string_member(j, "after", false);
-    if (!valid_block_id(c.block)) bad("lesson id must be 6–32 letters, digits, _ or -");
-  } else if (op == "remove_lesson" || op == "restore_lesson") {
-    c.op = op == "remove_lesson" ? command_op::remove_lesson : command_op::restore_lesson;
+    if (j.contains("values") && !j.at("values").is_null()) {
+      if (!j.at("values").is_object() || j.at("values").size() > 50) bad("\"values\" must be an object");
+      c.value = j.at("values");
+    }
+  } else if (op == "remove_block" || op == "restore_block") {
+    c.op = op == "remove_block" ? command_op::remove_block : command_op::restore_block;
     c.block = string_member(j, "id", true);
-  } else if (op == "move_lesson") {
-    c.op = command_op::move_lesson;
+  } else if (op == "move_block") {
+    c.op = command_op::move_block;
     c.block = string_member(j, "id", true);
     c.after = string_member(j, "after", false);
   } else if (op == "set") {
@@ -52,6 +67,22 @@ command command::from_json(const nlohmann::json& j) {
     c.field = string_member(j, "field", true);
     if (!j.contains("value")) bad("missing \"value\"");
     c.value = j.at("value");
+  } else if (op == "add_comment") {
+    c.op = command_op::add_comment;
+    c.block = new_id(j);
+    c.target = string_member(j, "target", true);
+    c.parent = string_member(j, "parent", false);
+    c.text = string_member(j, "text", true, max_comment_utf16 * 3);
+    if (text::utf16_length_of_utf8(c.text) > max_comment_utf16) bad("a comment is at most 4000 characters");
+    if (c.text.find_first_not_of(" \t\r\n") == std::string::npos) bad("a comment cannot be empty");
+  } else if (op == "resolve_comment") {
+    c.op = command_op::resolve_comment;
+    c.block = string_member(j, "id", true);
+    auto it = j.find("resolved");
+    if (it != j.end()) {
+      if (!it->is_boolean()) bad("\"resolved\" must be true or false");
+      c.resolved = it->get<bool>();
+    }
   } else {
     bad("unknown command op");
   }
@@ -60,16 +91,23 @@ command command::from_json(const nlohmann::json& j) {
 
 nlohmann::json command::to_json() const {
   switch (op) {
-    case command_op::add_lesson:
-      return {{"op", "add_lesson"}, {"id", block}, {"after", after.empty() ? nlohmann::json() : nlohmann::json(after)}};
-    case command_op::remove_lesson:
-      return {{"op", "remove_lesson"}, {"id", block}};
-    case command_op::restore_lesson:
-      return {{"op", "restore_lesson"}, {"id", block}};
-    case command_op::move_lesson:
-      return {{"op", "move_lesson"}, {"id", block}, {"after", after.empty() ? nlohmann::json() : nlohmann::json(after)}};
+    case command_op::add_block: {
+      nlohmann::json j{{"op", "add_block"}, {"list", list}, {"id", block}, {"after", or_null(after)}};
+      if (!value.is_null()) j["values"] = value;
+      return j;
+    }
+    case command_op::remove_block:
+      return {{"op", "remove_block"}, {"id", block}};
+    case command_op::restore_block:
+      return {{"op", "restore_block"}, {"id", block}};
+    case command_op::move_block:
+      return {{"op", "move_block"}, {"id", block}, {"after", or_null(after)}};
     case command_op::set_value:
       return {{"op", "set"}, {"block", block}, {"field", field}, {"value", value}};
+    case command_op::add_comment:
+      return {{"op", "add_comment"}, {"id", block}, {"target", target}, {"parent", or_null(parent)}, {"text", text}};
+    case command_op::resolve_comment:
+      return {{"op", "resolve_comment"}, {"id", block}, {"resolved", resolved}};
   }
   return {};
 }

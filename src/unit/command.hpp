@@ -1,5 +1,6 @@
-// command: a structure command (add, remove, restore or move a lesson; set a scalar field) as a
-// pure value. Addressed by stable block ids, ordered by the server, never transformed.
+// command: a structure command as a pure value: add, remove, restore or move a block of a list
+// (a lesson, a resource…), set a scalar field, add or resolve a comment. Addressed by stable ids,
+// ordered by the server, never transformed.
 #pragma once
 #include <string>
 
@@ -7,21 +8,26 @@
 
 namespace coplan::unit {
 
-enum class command_op { add_lesson, remove_lesson, restore_lesson, move_lesson, set_value };
+enum class command_op { add_block, remove_block, restore_block, move_block, set_value, add_comment, resolve_comment };
 
 struct command {
   command_op op = command_op::set_value;
-  std::string block;   // lesson id, or "unit"
-  std::string after;   // add/move: the lesson it goes after; empty = first
-  std::string field;   // set: field id
-  nlohmann::json value;  // set: new value (null clears)
+  std::string block;     // block id ("unit" for unit values), or the comment id
+  std::string list;      // add_block: which list
+  std::string after;     // add/move: the block it goes after; empty = first
+  std::string field;     // set: field id
+  nlohmann::json value;  // set: new value (null clears); add_block: initial values (object or null)
+  std::string target;    // add_comment: section id or block id it is about
+  std::string parent;    // add_comment: the comment it answers; empty = a new thread
+  std::string text;      // add_comment
+  bool resolved = true;  // resolve_comment
 
   // Throws coded_error("bad_command") when the JSON is not a well-formed command.
   static command from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
 };
 
-// True when `id` is a well-formed block id chosen by a client (6–32 of [A-Za-z0-9_-]).
+// True when `id` is a well-formed id chosen by a client (6–32 of [A-Za-z0-9_-]).
 bool valid_block_id(const std::string& id);
 
 }  // namespace coplan::unit

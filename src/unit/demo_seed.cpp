@@ -113,19 +113,28 @@ bool demo_seed::run_if_empty(unit_registry& registry, store::account_store& acco
   s.type("unit.essential_questions", L,
          "How do we know whether water is safe?\nWho decides what counts as clean, and on what evidence?");
   s.revise("unit.essential_questions", T, "How do we know", "How can we find out");
-  s.type("unit.resources", L,
-         "County water-testing reports (public library database)\nField guide to freshwater invertebrates\n"
-         "Two news articles with opposing views on the new development upstream");
+  auto resource = [&](std::uint32_t who, const std::string& id, const std::string& after, const std::string& kind,
+                      const std::string& title, const std::string& notes) {
+    s.command(who, {{"op", "add_block"}, {"list", "resources"}, {"id", id}, {"after", after.empty() ? nlohmann::json() : nlohmann::json(after)},
+                    {"values", {{"kind", kind}, {"curated_by", who}}}});
+    s.type(id + ".title", who, title);
+    if (!notes.empty()) s.type(id + ".notes", who, notes);
+  };
+  resource(L, "res-county", "", "database", "County water-testing reports (library database)",
+           "Students compare their own readings with ten years of county data.");
+  resource(L, "res-guide", "res-county", "book", "Field guide to freshwater invertebrates", "");
+  resource(T, "res-kit", "res-guide", "material", "Water-testing kits (science storeroom)", "Six kits, one per team.");
   s.type("unit.performance_task", T,
          "Teams test a creek sample, compare it with county records, and present a recommendation to the town "
          "council.");
   s.type("unit.criteria", L, "Sources are cited and evaluated for reliability.\n");
   s.type("unit.criteria", T, "Data tables are complete and the claim follows from them.");
-  s.command(T, {{"op", "add_lesson"}, {"id", "lesson-intro"}, {"after", nullptr}});
-  s.command(L, {{"op", "add_lesson"}, {"id", "lesson-sources"}, {"after", "lesson-intro"}});
+  s.command(T, {{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson-intro"}, {"after", nullptr}});
+  s.command(L, {{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson-sources"}, {"after", "lesson-intro"}});
   s.type("lesson-intro.title", T, "What is in our water?");
   s.type("lesson-sources.title", L, "Finding and judging sources");
   s.command(T, {{"op", "set"}, {"block", "lesson-intro"}, {"field", "begin_approach"}, {"value", "teaming"}});
+  s.command(T, {{"op", "set"}, {"block", "lesson-intro"}, {"field", "minutes"}, {"value", 50}});
   s.command(L, {{"op", "set"}, {"block", "lesson-sources"}, {"field", "middle_approach"}, {"value", "station"}});
   s.type("lesson-sources.middle_librarian", L, "Runs the database station: search strategies and citation.");
   s.type("lesson-sources.middle_teacher", T, "Runs the data station: reading the county reports' tables.");

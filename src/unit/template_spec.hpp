@@ -1,10 +1,10 @@
-// template_spec: a unit template loaded from JSON data (templates/*.json): which fields a unit and
-// each lesson have, their kinds (collaborative text or scalar) and the choice lists scalars use.
-// Immutable after load; shared read-only between threads.
+// template_spec: a unit template loaded from JSON data (templates/*.json): the unit's fields by
+// phase and section, the lists of blocks it holds (lessons, resources…) and their fields, and
+// the choice lists scalars use. Immutable after load; shared read-only between threads.
 #pragma once
 #include <map>
 #include <memory>
-#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,17 +12,25 @@
 
 namespace coplan::unit {
 
-enum class field_kind { text, line, integer, date, choice, codes, lessons };
+enum class field_kind { text, line, integer, date, choice, codes, member, list };
 
 struct field_spec {
   std::string id;
   std::string label;
   field_kind kind = field_kind::text;
-  std::string options;  // choice list name for choice/codes
+  std::string options;  // choice list name (choice, codes)
   std::int64_t min = 0;
-  std::int64_t max = 0;  // integer bounds; max length for line
-  std::string phase;     // phase the field belongs to
-  std::string section;
+  std::int64_t max = 0;  // integer bounds; maximum length for line
+  std::string phase;     // the phase it belongs to
+  std::string section;   // the section it belongs to
+  std::string list;      // kind list: which list it shows
+};
+
+struct list_spec {
+  std::string id;
+  std::string label;
+  std::vector<field_spec> fields;
+  const field_spec* field(const std::string& id) const;
 };
 
 class template_spec {
@@ -36,12 +44,15 @@ public:
   const nlohmann::json& source() const { return source_; }
 
   const field_spec* unit_field(const std::string& id) const;
-  const field_spec* lesson_field(const std::string& id) const;
   const std::vector<field_spec>& unit_fields() const { return unit_fields_; }
-  const std::vector<field_spec>& lesson_fields() const { return lesson_fields_; }
-  bool has_lessons() const { return has_lessons_; }
+  const list_spec* list(const std::string& id) const;
+  const std::map<std::string, list_spec>& lists() const { return lists_; }
+  // Phase and section ids (comments attach to sections).
+  bool has_section(const std::string& id) const { return sections_.count(id) > 0; }
+  const std::set<std::string>& phases() const { return phases_; }
 
-  // Checks a scalar value for `field` (null clears). Throws coded_error("bad_value").
+  // Checks a scalar value for `field` (null clears). Member fields are checked by the caller.
+  // Throws coded_error("bad_value").
   void validate_value(const field_spec& field, const nlohmann::json& value) const;
 
 private:
@@ -49,9 +60,10 @@ private:
   std::string name_;
   nlohmann::json source_;
   std::vector<field_spec> unit_fields_;
-  std::vector<field_spec> lesson_fields_;
+  std::map<std::string, list_spec> lists_;
   std::map<std::string, std::vector<std::string>> choices_;
-  bool has_lessons_ = false;
+  std::set<std::string> sections_;
+  std::set<std::string> phases_;
 };
 
 // All templates of a folder, by id. Immutable after load.
@@ -65,5 +77,7 @@ public:
 private:
   std::map<std::string, std::shared_ptr<const template_spec>> by_id_;
 };
+
+bool is_scalar(field_kind k);
 
 }  // namespace coplan::unit

@@ -2,7 +2,9 @@
 // on strand_; the public entry points only post to it.
 #include "unit/unit_authority.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <future>
 
 #include "text/coded_error.hpp"
 #include "unit/wire.hpp"
@@ -60,7 +62,40 @@ unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity id
       doc_(std::move(state.doc)),
       last_command_seq_(std::move(state.last_command_seq)),
       last_op_id_(state.last_op_id),
-      ops_at_snapshot_(state.ops_at_snapshot) {}
+      ops_at_snapshot_(state.ops_at_snapshot) {
+  std::set<std::uint32_t> ids;
+  for (const auto& m : members_) ids.insert(m.id);
+  doc_.set_members(std::move(ids));
+  summary_.values = doc_.unit_values();
+}
+
+void unit_authority::update_summary(bool edited) {
+  std::lock_guard lock(summary_mutex_);
+  summary_.values = doc_.unit_values();
+  if (edited) summary_.last_edit = now_ms();
+  summary_.online.clear();
+  for (const auto& e : subs_)
+    if (std::find(summary_.online.begin(), summary_.online.end(), e.user) == summary_.online.end())
+      summary_.online.push_back(e.user);
+}
+
+unit_authority::summary unit_authority::current_summary() const {
+  std::lock_guard lock(summary_mutex_);
+  return summary_;
+}
+
+void unit_authority::run_and_wait(std::function<void(const unit_doc&)> f) {
+  std::promise<void> done;
+  boost::asio::post(strand_, [self = shared_from_this(), &f, &done] {
+    try {
+      f(self->doc_);
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  done.get_future().get();
+}
 
 unit_authority::~unit_authority() {
   // Every commit callback holds a reference, so nothing is pending here: the state is durable and
@@ -106,6 +141,7 @@ void unit_authority::do_join(std::shared_ptr<unit_subscriber> sub, std::uint32_t
   for (const auto& e : subs_)
     if (e.key != sub.get() && !e.presence.is_null()) sub->deliver(wire::of(e.presence));
   broadcast_online();
+  update_summary(false);
 }
 
 void unit_authority::do_leave(unit_subscriber* sub) {
@@ -113,7 +149,10 @@ void unit_authority::do_leave(unit_subscriber* sub) {
   std::erase_if(subs_, [&](const subscriber_entry& e) { return e.key == sub; });
   std::erase_if(waiting_joins_, [&](const deferred_message& d) { return d.sub.get() == sub; });
   subscriber_count_.store(subs_.size());
-  if (subs_.size() != before) broadcast_online();
+  if (subs_.size() != before) {
+    broadcast_online();
+    update_summary(false);
+  }
 }
 
 void unit_authority::do_handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg) {
@@ -213,6 +252,7 @@ void unit_authority::after_commit(bool ok, std::int64_t last_id, std::size_t ops
     return;
   }
   last_op_id_ = std::max(last_op_id_, last_id);
+  update_summary(true);
   if (pending_commits_ == 0) {
     maybe_snapshot();
     serve_waiting();

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,18 @@ public:
 
   // Runs f(const unit_doc&) on the strand (tests, analytics).
   void inspect(std::function<void(const unit_doc&)> f);
+  // Runs f on the strand and waits for it. Only from threads outside the io threads (the blocking
+  // pool, tests): waiting on an io thread could stall the strand it waits for.
+  void run_and_wait(std::function<void(const unit_doc&)> f);
+
+  // What the home page shows of an open unit; safe from any thread.
+  struct summary {
+    nlohmann::json values;               // unit values
+    std::int64_t last_edit = 0;          // ms
+    std::vector<std::uint32_t> online;   // users connected now
+  };
+  summary current_summary() const;
+  const std::vector<member_info>& members() const { return members_; }
 
   bool failed() const { return failed_.load(); }
   const unit_identity& identity() const { return identity_; }
@@ -126,6 +139,10 @@ private:
   std::int64_t last_op_id_ = 0;
   std::uint64_t ops_at_snapshot_ = 0;
   bool snapshot_in_flight_ = false;
+
+  void update_summary(bool edited);
+  mutable std::mutex summary_mutex_;
+  summary summary_;  // guarded by summary_mutex_
 
   std::atomic<bool> failed_{false};
   std::atomic<std::size_t> subscriber_count_{0};

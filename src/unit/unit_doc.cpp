@@ -6,11 +6,11 @@
 #include "text/coded_error.hpp"
 #include "text/utf16.hpp"
 
+#include <stdexcept>
+
 namespace coplan::unit {
 
 namespace {
-
-bool is_scalar(field_kind k) { return k != field_kind::text && k != field_kind::lessons; }
 
 // The change set that undoes `c` on the document `doc` it applies to.
 text::change_set inverse_of(const text::change_set& c, const text::text_buffer& doc) {
@@ -36,17 +36,18 @@ unit_doc::unit_doc(std::shared_ptr<const template_spec> spec, unit_limits limits
     : spec_(std::move(spec)), limits_(limits) {
   for (const auto& f : spec_->unit_fields())
     if (f.kind == field_kind::text) streams_[stream_id("unit", f.id)];
+  for (const auto& [id, l] : spec_->lists()) lists_[id];
 }
 
-void unit_doc::add_lesson_streams(const std::string& lesson_id) {
-  for (const auto& f : spec_->lesson_fields())
-    if (f.kind == field_kind::text) streams_[stream_id(lesson_id, f.id)];
+void unit_doc::add_block_streams(const list_spec& list, const std::string& block_id) {
+  for (const auto& f : list.fields)
+    if (f.kind == field_kind::text) streams_[stream_id(block_id, f.id)];
 }
 
 void unit_doc::set_initial_value(const std::string& field, const nlohmann::json& value) {
   const auto* f = spec_->unit_field(field);
   if (!f || !is_scalar(f->kind)) throw coded_error("unknown_field", "no scalar field " + field);
-  spec_->validate_value(*f, value);
+  check_value(*f, value);
   unit_values_[field] = value;
 }
 
@@ -55,22 +56,34 @@ const text_stream* unit_doc::find_stream(const std::string& id) const {
   return it == streams_.end() ? nullptr : &it->second;
 }
 
-lesson_block* unit_doc::lesson(const std::string& id) {
-  for (auto& l : lessons_)
-    if (l.id == id) return &l;
+const std::vector<block>& unit_doc::list(const std::string& id) const {
+  static const std::vector<block> none;
+  auto it = lists_.find(id);
+  return it == lists_.end() ? none : it->second;
+}
+
+block* unit_doc::find_block_mut(const std::string& id) {
+  for (auto& [name, blocks] : lists_)
+    for (auto& b : blocks)
+      if (b.id == id) return &b;
   return nullptr;
 }
 
-const lesson_block* unit_doc::find_lesson(const std::string& id) const {
-  for (const auto& l : lessons_)
-    if (l.id == id) return &l;
-  return nullptr;
+const block* unit_doc::find_block(const std::string& id) const {
+  return const_cast<unit_doc*>(this)->find_block_mut(id);
 }
 
-std::size_t unit_doc::lesson_index(const std::string& id) const {
-  for (std::size_t i = 0; i < lessons_.size(); ++i)
-    if (lessons_[i].id == id) return i;
-  throw coded_error("unknown_block", "no lesson " + id.substr(0, 40));
+std::size_t unit_doc::index_in(const std::vector<block>& blocks, const std::string& id) const {
+  for (std::size_t i = 0; i < blocks.size(); ++i)
+    if (blocks[i].id == id) return i;
+  throw coded_error("unknown_block", "no block " + id.substr(0, 40) + " in this list");
+}
+
+void unit_doc::check_value(const field_spec& f, const nlohmann::json& value) const {
+  spec_->validate_value(f, value);
+  if (f.kind == field_kind::member && !value.is_null() && !members_.empty() &&
+      !members_.count(value.get<std::uint32_t>()))
+    throw coded_error("bad_value", "value for " + f.id + " must be a member of this unit");
 }
 
 void unit_doc::remember(text_stream& s, std::shared_ptr<const text_update> u) {
@@ -126,44 +139,57 @@ unit_doc::push_outcome unit_doc::push(const std::string& stream, std::uint64_t v
 
 std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, const std::string& client_id,
                                                         std::uint64_t seq, std::uint32_t author, std::int64_t time) {
-  auto live_lesson = [&](const std::string& id) -> lesson_block& {
-    auto* l = lesson(id);
-    if (!l) throw coded_error("unknown_block", "no lesson " + id.substr(0, 40));
-    if (l->removed) throw coded_error("block_removed", "lesson " + id + " was removed");
-    return *l;
+  auto live_block = [&](const std::string& id) -> block& {
+    auto* b = find_block_mut(id);
+    if (!b) throw coded_error("unknown_block", "no block " + id.substr(0, 40));
+    if (b->removed) throw coded_error("block_removed", "block " + id + " was removed");
+    return *b;
   };
-  auto position_after = [&](const std::string& after) -> std::size_t {
-    return after.empty() ? 0 : lesson_index(after) + 1;
+  auto find_comment = [&](const std::string& id) -> comment_entry* {
+    for (auto& c : comments_)
+      if (c.id == id) return &c;
+    return nullptr;
   };
   switch (cmd.op) {
-    case command_op::add_lesson: {
-      if (!spec_->has_lessons()) throw coded_error("unknown_field", "this template has no lessons");
-      if (lesson(cmd.block) || cmd.block == "unit") throw coded_error("duplicate_id", "lesson id already used");
-      if (lessons_.size() >= limits_.max_lessons) throw coded_error("too_large", "too many lessons");
-      auto at = position_after(cmd.after);
-      lessons_.insert(lessons_.begin() + static_cast<std::ptrdiff_t>(at), lesson_block{cmd.block, false, {}});
-      add_lesson_streams(cmd.block);
+    case command_op::add_block: {
+      const auto* ls = spec_->list(cmd.list);
+      if (!ls) throw coded_error("unknown_list", "no list " + cmd.list.substr(0, 40) + " in this template");
+      if (find_block_mut(cmd.block) || cmd.block == "unit") throw coded_error("duplicate_id", "block id already used");
+      auto& blocks = lists_[cmd.list];
+      if (blocks.size() >= limits_.max_blocks_per_list) throw coded_error("too_large", "too many blocks in " + cmd.list);
+      block b{cmd.block, cmd.list, false, {}};
+      if (cmd.value.is_object())
+        for (const auto& [k, v] : cmd.value.items()) {
+          const auto* f = ls->field(k);
+          if (!f || !is_scalar(f->kind)) throw coded_error("unknown_field", "no scalar field " + k.substr(0, 40));
+          check_value(*f, v);
+          if (!v.is_null()) b.values[k] = v;
+        }
+      auto at = cmd.after.empty() ? 0 : index_in(blocks, cmd.after) + 1;
+      blocks.insert(blocks.begin() + static_cast<std::ptrdiff_t>(at), std::move(b));
+      add_block_streams(*ls, cmd.block);
       break;
     }
-    case command_op::remove_lesson:
-      live_lesson(cmd.block).removed = true;
+    case command_op::remove_block:
+      live_block(cmd.block).removed = true;
       break;
-    case command_op::restore_lesson: {
-      auto* l = lesson(cmd.block);
-      if (!l) throw coded_error("unknown_block", "no lesson " + cmd.block.substr(0, 40));
-      if (!l->removed) throw coded_error("not_removed", "lesson " + cmd.block + " is not removed");
-      l->removed = false;
+    case command_op::restore_block: {
+      auto* b = find_block_mut(cmd.block);
+      if (!b) throw coded_error("unknown_block", "no block " + cmd.block.substr(0, 40));
+      if (!b->removed) throw coded_error("not_removed", "block " + cmd.block + " is not removed");
+      b->removed = false;
       break;
     }
-    case command_op::move_lesson: {
-      live_lesson(cmd.block);
-      if (cmd.after == cmd.block) throw coded_error("bad_command", "a lesson cannot move after itself");
-      if (!cmd.after.empty()) lesson_index(cmd.after);  // must exist
-      auto from = lesson_index(cmd.block);
-      lesson_block moved = std::move(lessons_[from]);
-      lessons_.erase(lessons_.begin() + static_cast<std::ptrdiff_t>(from));
-      auto at = position_after(cmd.after);
-      lessons_.insert(lessons_.begin() + static_cast<std::ptrdiff_t>(at), std::move(moved));
+    case command_op::move_block: {
+      auto& moving = live_block(cmd.block);
+      if (cmd.after == cmd.block) throw coded_error("bad_command", "a block cannot move after itself");
+      auto& blocks = lists_[moving.list];
+      if (!cmd.after.empty()) index_in(blocks, cmd.after);  // must be in the same list
+      auto from = index_in(blocks, cmd.block);
+      block moved = std::move(blocks[from]);
+      blocks.erase(blocks.begin() + static_cast<std::ptrdiff_t>(from));
+      auto at = cmd.after.empty() ? 0 : index_in(blocks, cmd.after) + 1;
+      blocks.insert(blocks.begin() + static_cast<std::ptrdiff_t>(at), std::move(moved));
       break;
     }
     case command_op::set_value: {
@@ -173,14 +199,37 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
         f = spec_->unit_field(cmd.field);
         values = &unit_values_;
       } else {
-        auto& l = live_lesson(cmd.block);
-        f = spec_->lesson_field(cmd.field);
-        values = &l.values;
+        auto& b = live_block(cmd.block);
+        f = spec_->list(b.list)->field(cmd.field);
+        values = &b.values;
       }
       if (!f || !is_scalar(f->kind)) throw coded_error("unknown_field", "no scalar field " + cmd.field.substr(0, 40));
-      spec_->validate_value(*f, cmd.value);
+      check_value(*f, cmd.value);
       if (cmd.value.is_null()) values->erase(cmd.field);
       else (*values)[cmd.field] = cmd.value;
+      if (values == &unit_values_) values_by_[cmd.field] = {author, time};
+      break;
+    }
+    case command_op::add_comment: {
+      if (find_comment(cmd.block)) throw coded_error("duplicate_id", "comment id already used");
+      if (comments_.size() >= limits_.max_comments) throw coded_error("too_large", "too many comments");
+      if (!spec_->has_section(cmd.target) && !find_block_mut(cmd.target) && cmd.target != "unit")
+        throw coded_error("unknown_block", "no section or block " + cmd.target.substr(0, 40));
+      if (!cmd.parent.empty()) {
+        auto* p = find_comment(cmd.parent);
+        if (!p || !p->parent.empty()) throw coded_error("unknown_comment", "replies go to the first comment of a thread");
+        if (p->target != cmd.target) throw coded_error("bad_command", "a reply must be about the same section");
+      }
+      comments_.push_back({cmd.block, cmd.target, cmd.parent, author, time, cmd.text, false, 0, 0});
+      break;
+    }
+    case command_op::resolve_comment: {
+      auto* c = find_comment(cmd.block);
+      if (!c) throw coded_error("unknown_comment", "no comment " + cmd.block.substr(0, 40));
+      if (!c->parent.empty()) throw coded_error("bad_command", "resolve the thread, not a reply");
+      c->resolved = cmd.resolved;
+      c->resolved_by = cmd.resolved ? author : 0;
+      c->resolved_at = cmd.resolved ? time : 0;
       break;
     }
   }
@@ -218,10 +267,24 @@ bool unit_doc::structure_updates_since(std::uint64_t version,
 }
 
 nlohmann::json unit_doc::structure_json() const {
-  auto lessons = nlohmann::json::array();
-  for (const auto& l : lessons_)
-    lessons.push_back({{"id", l.id}, {"removed", l.removed}, {"values", l.values}});
-  return {{"version", structure_version_}, {"values", unit_values_}, {"lessons", std::move(lessons)}};
+  nlohmann::json lists = nlohmann::json::object();
+  for (const auto& [id, blocks] : lists_) {
+    auto arr = nlohmann::json::array();
+    for (const auto& b : blocks) arr.push_back({{"id", b.id}, {"removed", b.removed}, {"values", b.values}});
+    lists[id] = std::move(arr);
+  }
+  auto comments = nlohmann::json::array();
+  for (const auto& c : comments_)
+    comments.push_back({{"id", c.id},       {"target", c.target},     {"parent", c.parent},
+                        {"author", c.author}, {"time", c.time},       {"text", c.text},
+                        {"resolved", c.resolved}, {"resolvedBy", c.resolved_by}, {"resolvedAt", c.resolved_at}});
+  nlohmann::json by = nlohmann::json::object();
+  for (const auto& [k, v] : values_by_) by[k] = {v.first, v.second};
+  return {{"version", structure_version_},
+          {"values", unit_values_},
+          {"valuesBy", std::move(by)},
+          {"lists", std::move(lists)},
+          {"comments", std::move(comments)}};
 }
 
 nlohmann::json unit_doc::stream_json(const std::string& id) const {
@@ -235,17 +298,46 @@ nlohmann::json unit_doc::to_json() const {
   return {{"template", spec_->id()}, {"structure", structure_json()}, {"streams", std::move(streams)}};
 }
 
+unit_doc unit_doc::copy_for_reuse() const {
+  unit_doc d(spec_, limits_);
+  static const std::set<std::string> dropped{"phase", "start_date", "end_date", "participants", "met_expectations"};
+  for (const auto& [k, v] : unit_values_)
+    if (!dropped.count(k)) d.unit_values_[k] = v;
+  d.members_ = members_;
+  for (const auto& [list, blocks] : lists_)
+    for (const auto& b : blocks) {
+      if (b.removed) continue;
+      d.lists_[list].push_back({b.id, list, false, b.values});
+      d.add_block_streams(*spec_->list(list), b.id);
+    }
+  for (auto& [id, s] : d.streams_) {
+    const auto& from = streams_.at(id);
+    s.text = from.text;
+    s.authors = from.authors;
+  }
+  return d;
+}
+
 unit_doc unit_doc::from_json(std::shared_ptr<const template_spec> spec, unit_limits limits, const nlohmann::json& j) {
   unit_doc d(std::move(spec), limits);
   const auto& st = j.at("structure");
   d.structure_version_ = st.at("version").get<std::uint64_t>();
   d.unit_values_ = st.at("values").get<std::map<std::string, nlohmann::json>>();
-  for (const auto& l : st.at("lessons")) {
-    lesson_block b{l.at("id").get<std::string>(), l.at("removed").get<bool>(),
-                   l.at("values").get<std::map<std::string, nlohmann::json>>()};
-    d.add_lesson_streams(b.id);
-    d.lessons_.push_back(std::move(b));
+  if (st.contains("valuesBy"))
+    for (const auto& [k, v] : st.at("valuesBy").items()) d.values_by_[k] = {v.at(0), v.at(1)};
+  for (const auto& [list_id, blocks] : st.at("lists").items()) {
+    const auto* ls = d.spec_->list(list_id);
+    if (!ls) throw std::runtime_error("snapshot: unknown list " + list_id);
+    for (const auto& b : blocks) {
+      block bl{b.at("id").get<std::string>(), list_id, b.at("removed").get<bool>(),
+               b.at("values").get<std::map<std::string, nlohmann::json>>()};
+      d.add_block_streams(*ls, bl.id);
+      d.lists_[list_id].push_back(std::move(bl));
+    }
   }
+  for (const auto& c : st.at("comments"))
+    d.comments_.push_back({c.at("id"), c.at("target"), c.at("parent"), c.at("author"), c.at("time"), c.at("text"),
+                           c.at("resolved"), c.at("resolvedBy"), c.at("resolvedAt")});
   for (const auto& [id, s] : j.at("streams").items()) {
     auto& ts = d.streams_[id];
     ts.version = s.at("version").get<std::uint64_t>();

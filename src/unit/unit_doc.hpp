@@ -1,11 +1,12 @@
-// unit_doc: the whole state of one unit plan as a pure value: structure (unit values, lessons in
-// order, removed lessons kept as tombstones) and one text stream per text field (text, author runs,
-// version, recent accepted updates). Knows nothing of sockets, strands or SQL; one
+// unit_doc: the whole state of one unit plan as a pure value: structure (unit values, the blocks
+// of each list — lessons, resources — in order with removed ones kept as tombstones, comments)
+// and one text stream per text field (text, author runs, version, recent accepted updates). Knows nothing of sockets, strands or SQL; one
 // unit_authority owns each instance and calls it from its strand only.
 #pragma once
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,10 +59,23 @@ struct text_stream {
   std::deque<std::shared_ptr<const text_update>> recent;  // the last recent.size() updates
 };
 
-struct lesson_block {
+struct block {
   std::string id;
+  std::string list;
   bool removed = false;
   std::map<std::string, nlohmann::json> values;
+};
+
+struct comment_entry {
+  std::string id;
+  std::string target;  // section id or block id
+  std::string parent;  // empty for the first comment of a thread
+  std::uint32_t author = 0;
+  std::int64_t time = 0;
+  std::string text;
+  bool resolved = false;
+  std::uint32_t resolved_by = 0;
+  std::int64_t resolved_at = 0;
 };
 
 class unit_doc {
@@ -78,8 +92,9 @@ public:
   push_outcome push(const std::string& stream, std::uint64_t version, std::vector<incoming_update> updates,
                     std::uint32_t author, std::int64_t time, std::vector<std::shared_ptr<const text_update>>& accepted);
 
-  // Applies a structure command at the head. Throws coded_error ("unknown_block", "block_removed",
-  // "duplicate_id", "unknown_field", "bad_value", "too_large").
+  // Applies a structure command at the head. Throws coded_error ("unknown_block", "unknown_list",
+  // "block_removed", "not_removed", "duplicate_id", "unknown_field", "bad_value", "too_large",
+  // "unknown_comment", "bad_command").
   std::shared_ptr<const structure_update> apply(const command& cmd, const std::string& client_id, std::uint64_t seq,
                                                 std::uint32_t author, std::int64_t time);
 
@@ -91,14 +106,23 @@ public:
   const std::map<std::string, text_stream>& streams() const { return streams_; }
   std::uint64_t structure_version() const { return structure_version_; }
   const std::map<std::string, nlohmann::json>& unit_values() const { return unit_values_; }
-  const std::vector<lesson_block>& lessons() const { return lessons_; }
-  const lesson_block* find_lesson(const std::string& id) const;
+  const std::map<std::string, std::vector<block>>& lists() const { return lists_; }
+  const std::vector<block>& list(const std::string& id) const;
+  const block* find_block(const std::string& id) const;
+  const std::vector<comment_entry>& comments() const { return comments_; }
+  // Members whose ids member fields may hold (empty: any id).
+  void set_members(std::set<std::uint32_t> members) { members_ = std::move(members); }
   std::uint64_t total_ops() const { return total_ops_; }
 
   // Updates after `version` of a stream, if still kept in memory.
   bool text_updates_since(const std::string& stream, std::uint64_t version,
                           std::vector<std::shared_ptr<const text_update>>& out) const;
   bool structure_updates_since(std::uint64_t version, std::vector<std::shared_ptr<const structure_update>>& out) const;
+
+  // A fresh unit holding this one's plan for use next year: texts and who wrote them, lessons and
+  // resources (removed ones dropped), unit values except the phase, dates and outcome counts;
+  // no comments and no history (every version starts at 0).
+  unit_doc copy_for_reuse() const;
 
   // The full state: for clients (`doc` message body) and for snapshots (same form).
   nlohmann::json to_json() const;
@@ -107,19 +131,23 @@ public:
   // Restores a state written by to_json(). Throws std::exception on malformed input.
   static unit_doc from_json(std::shared_ptr<const template_spec> spec, unit_limits limits, const nlohmann::json& j);
 
-  // Stream id of a field: "unit.<field>" or "<lesson id>.<field>".
+  // Stream id of a field: "unit.<field>" or "<block id>.<field>".
   static std::string stream_id(const std::string& block, const std::string& field) { return block + "." + field; }
 
 private:
-  void add_lesson_streams(const std::string& lesson_id);
-  lesson_block* lesson(const std::string& id);
-  std::size_t lesson_index(const std::string& id) const;
+  void add_block_streams(const list_spec& list, const std::string& block_id);
+  block* find_block_mut(const std::string& id);
+  std::size_t index_in(const std::vector<block>& blocks, const std::string& id) const;
+  void check_value(const field_spec& f, const nlohmann::json& value) const;
   void remember(text_stream& s, std::shared_ptr<const text_update> u);
 
   std::shared_ptr<const template_spec> spec_;
   unit_limits limits_;
   std::map<std::string, nlohmann::json> unit_values_;
-  std::vector<lesson_block> lessons_;  // in order, tombstones included
+  std::map<std::string, std::pair<std::uint32_t, std::int64_t>> values_by_;  // who set each unit value, when
+  std::map<std::string, std::vector<block>> lists_;  // every list of the template, in order, tombstones kept
+  std::vector<comment_entry> comments_;
+  std::set<std::uint32_t> members_;
   std::map<std::string, text_stream> streams_;
   std::uint64_t structure_version_ = 0;
   std::deque<std::shared_ptr<const structure_update>> recent_structure_;

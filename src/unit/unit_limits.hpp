@@ -8,7 +8,8 @@ namespace coplan::unit {
 struct unit_limits {
   std::int64_t max_field_length = 1'000'000;  // UTF-16 code units in one text field
   std::size_t max_updates_per_push = 1'000;   // updates in one push message
-  std::size_t max_lessons = 200;              // lessons in a unit, removed ones included
+  std::size_t max_blocks_per_list = 200;      // lessons (or resources…) in a unit, removed ones included
+  std::size_t max_comments = 2'000;           // comments in a unit
   std::size_t recent_kept = 50'000;           // accepted updates per stream kept in memory for catch-up
 };
 

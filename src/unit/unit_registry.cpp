@@ -43,17 +43,18 @@ std::shared_ptr<unit_authority> unit_registry::open(const store::unit_record& un
 
 store::unit_record unit_registry::create_unit(std::int64_t partnership_id, const std::string& template_id,
                                               const std::string& title, std::int64_t created_by,
-                                              const std::vector<std::int64_t>& members) {
+                                              const std::vector<std::int64_t>& members, const unit_doc* initial,
+                                              std::int64_t copied_from) {
   auto spec = templates_->find(template_id);
   if (!spec) throw std::runtime_error("unknown template " + template_id);
-  unit_doc doc(spec, limits_);
+  unit_doc doc = initial ? *initial : unit_doc(spec, limits_);
   doc.set_initial_value("title", title);
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch()).count();
   auto public_id = auth::random_id(12);
-  auto id = accounts_.create_unit(public_id, partnership_id, template_id, title, created_by, members,
-                                  doc.to_json().dump(), now);
-  return store::unit_record{id, public_id, partnership_id, template_id, title, now, false, now};
+  accounts_.create_unit(public_id, partnership_id, template_id, title, created_by, members,
+                                  doc.to_json().dump(), now, copied_from);
+  return *accounts_.unit_by_public_id(public_id);
 }
 
 std::vector<std::shared_ptr<unit_authority>> unit_registry::live() {

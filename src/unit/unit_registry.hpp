@@ -26,9 +26,11 @@ public:
   // Returns the open authority of `unit`, loading it when needed. Blocks on SQLite: call it from
   // a blocking-work thread. Throws std::exception when the unit cannot be loaded.
   std::shared_ptr<unit_authority> open(const store::unit_record& unit);
-  // Creates a unit from a template with its first snapshot; returns its record. Blocking.
+  // Creates a unit from a template (empty, or starting from `initial`) with its first snapshot;
+  // returns its record. Blocking.
   store::unit_record create_unit(std::int64_t partnership_id, const std::string& template_id, const std::string& title,
-                                 std::int64_t created_by, const std::vector<std::int64_t>& members);
+                                 std::int64_t created_by, const std::vector<std::int64_t>& members,
+                                 const unit_doc* initial = nullptr, std::int64_t copied_from = 0);
   // Authorities currently alive (metrics, shutdown).
   std::vector<std::shared_ptr<unit_authority>> live();
   std::size_t open_count();

@@ -12,6 +12,7 @@
 
 using namespace coplan;
 using namespace coplan::test_support;
+namespace client = coplan::client;
 using nlohmann::json;
 
 namespace {
@@ -90,7 +91,7 @@ TEST(Server, RestartRestoresTextsAuthorsVersionsAndStructure) {
       len += static_cast<std::int64_t>(ch.size());
     }
     auto b = ts.join("tea", "B");
-    b->send(json{{"type", "cmd"}, {"clientID", "B"}, {"seq", 1}, {"cmd", {{"op", "add_lesson"}, {"id", "lesson-1"}}}});
+    b->send(json{{"type", "cmd"}, {"clientID", "B"}, {"seq", 1}, {"cmd", {{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson-1"}}}});
     b->expect("cmd");
     b->send(json{{"type", "cmd"}, {"clientID", "B"}, {"seq", 2},
                  {"cmd", {{"op", "set"}, {"block", "lesson-1"}, {"field", "minutes"}, {"value", 50}}}});
@@ -105,7 +106,7 @@ TEST(Server, RestartRestoresTextsAuthorsVersionsAndStructure) {
   EXPECT_EQ(after["streams"], before["streams"]);
   EXPECT_EQ(after["structure"], before["structure"]);
   EXPECT_EQ(after["streams"]["unit.understandings"]["text"], "Café ☕ and 😀 emoji");
-  EXPECT_EQ(after["structure"]["lessons"][0]["values"]["minutes"], 50);
+  EXPECT_EQ(after["structure"]["lists"]["lessons"][0]["values"]["minutes"], 50);
   // Catching up from a known version after the restart comes from the log, exactly.
   auto d = std::make_unique<ws_client>();
   ASSERT_TRUE(d->connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "tea")));
@@ -153,7 +154,7 @@ TEST(Server, BadInputGetsItsErrorCodeAndChangesNothing) {
               "bad_message");
   expect_code(R"({"type":"push","stream":"lesson-zz.title","version":0,"updates":[{"clientID":"A","changes":[[0,"x"]]}]})",
               "unknown_stream");
-  expect_code(R"({"type":"cmd","clientID":"A","seq":1,"cmd":{"op":"remove_lesson","id":"nolesson"}})", "unknown_block");
+  expect_code(R"({"type":"cmd","clientID":"A","seq":1,"cmd":{"op":"remove_block","id":"nolesson"}})", "unknown_block");
   expect_code(R"({"type":"cmd","clientID":"A","seq":2,"cmd":{"op":"set","block":"unit","field":"grade","value":{"x":1}}})",
               "bad_value");
   expect_code(R"({"type":"hello","clientID":"A"})", "bad_message");
@@ -218,4 +219,68 @@ TEST(Server, DoorsAreCheckedForEveryone) {
   EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units").status, 401u);
   auto list = http_call(ts.port(), http::verb::get, "/api/units", "", sign_in(ts.port(), "out"));
   EXPECT_EQ(list.body["units"].size(), 0u);
+}
+
+TEST(Server, UnitsAreCreatedCopiedArchivedAndExported) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib");
+  auto out = sign_in(ts.port(), "out");
+  auto parts = http_call(ts.port(), http::verb::get, "/api/partnerships", "", lib);
+  ASSERT_EQ(parts.status, 200u);
+  ASSERT_EQ(parts.body["partnerships"].size(), 1u);
+  auto pid = parts.body["partnerships"][0]["id"].get<int>();
+  // The outsider cannot create units in a partnership they are not in.
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units",
+                      json{{"partnership", pid}, {"template", "ubd"}, {"title", "x"}}.dump(), out).status,
+            404u);
+  for (const char* tpl : {"ubd", "lesson", "planning-form"}) {
+    auto made = http_call(ts.port(), http::verb::post, "/api/units",
+                          json{{"partnership", pid}, {"template", tpl}, {"title", std::string("From ") + tpl}}.dump(), lib);
+    ASSERT_EQ(made.status, 201u) << made.body.dump();
+    EXPECT_EQ(made.body["unit"]["template"], tpl);
+    EXPECT_EQ(made.body["unit"]["members"].size(), 2u);
+  }
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units", json{{"partnership", pid}, {"template", "nope"}}.dump(), lib).status,
+            400u);
+
+  // Fill the original a little, then copy it for next year.
+  {
+    auto a = ts.join("lib", "A");
+    a->send(push_msg("unit.goals", 0, "A", 1, ins(0, 0, u"Goals we keep")));
+    ASSERT_TRUE(a->expect("pushed")["ok"].get<bool>());
+    a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 1}, {"cmd", {{"op", "set"}, {"block", "unit"}, {"field", "phase"}, {"value", "assess"}}}});
+    a->expect("cmd");
+    a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 2}, {"cmd", {{"op", "set"}, {"block", "unit"}, {"field", "participants"}, {"value", 27}}}});
+    a->expect("cmd");
+    a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 3}, {"cmd", {{"op", "add_comment"}, {"id", "comment1"}, {"target", "stage1"}, {"text", "hi"}}}});
+    a->expect("cmd");
+  }
+  auto copy = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/duplicate", "{}", lib);
+  ASSERT_EQ(copy.status, 201u) << copy.body.dump();
+  EXPECT_EQ(copy.body["unit"]["title"], "Test unit (next year)");
+  EXPECT_EQ(copy.body["unit"]["copiedFrom"], ts.unit());
+  std::string copy_id = copy.body["unit"]["id"];
+  client::ws_client c;
+  ASSERT_TRUE(c.connect("127.0.0.1", ts.port(), "/api/units/" + copy_id + "/ws", lib));
+  auto w = c.hello("C");
+  EXPECT_EQ(w["streams"]["unit.goals"]["text"], "Goals we keep");
+  EXPECT_EQ(w["streams"]["unit.goals"]["version"], 0);
+  EXPECT_EQ(w["streams"]["unit.goals"]["authors"], json::parse(R"([[13,)" + std::to_string(ts.lib()) + "]]"));
+  EXPECT_FALSE(w["structure"]["values"].contains("phase"));
+  EXPECT_FALSE(w["structure"]["values"].contains("participants"));
+  EXPECT_EQ(w["structure"]["comments"].size(), 0u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/duplicate", "{}", out).status, 404u);
+
+  // Archive and back.
+  auto arch = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/archive", R"({"archived":true})", lib);
+  EXPECT_EQ(arch.status, 200u);
+  EXPECT_TRUE(arch.body["unit"]["archived"].get<bool>());
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/archive", R"({"archived":true})", out).status, 404u);
+
+  // Markdown export, for members only.
+  auto md = client::http_call("127.0.0.1", ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/export.md", "", lib);
+  EXPECT_EQ(md.status, 200u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/export.md", "", out).status, 404u);
+  auto units = http_call(ts.port(), http::verb::get, "/api/units", "", lib);
+  EXPECT_EQ(units.body["units"].size(), 5u);
 }

@@ -30,7 +30,7 @@ TEST(ClientMessage, ParsesEachType) {
   EXPECT_EQ(p.updates[0].changes_json, R"([2,[0,"hi"]])");
   EXPECT_TRUE(std::holds_alternative<hello_msg>(parse_client_message(R"({"type":"hello","clientID":"x","streams":{"a":1}})", {})));
   EXPECT_TRUE(std::holds_alternative<command_msg>(
-      parse_client_message(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"remove_lesson","id":"abcdef"}})", {})));
+      parse_client_message(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"remove_block","id":"abcdef"}})", {})));
   EXPECT_TRUE(std::holds_alternative<presence_msg>(parse_client_message(R"({"type":"presence","stream":null})", {})));
   EXPECT_TRUE(std::holds_alternative<ping_msg>(parse_client_message(R"({"type":"ping"})", {})));
 }
@@ -60,7 +60,7 @@ TEST(ClientMessage, MalformedInputCorpus) {
       {"{\"type\":\"ping\",\"x\":\"\xc3\x28\"}", "bad_unicode"},
       {R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"fly"}})", "bad_command"},
       {R"({"type":"cmd","clientID":"x","seq":1,"cmd":[]})", "bad_command"},
-      {R"({"type":"cmd","clientID":"x","cmd":{"op":"remove_lesson","id":"abcdef"}})", "bad_message"},
+      {R"({"type":"cmd","clientID":"x","cmd":{"op":"remove_block","id":"abcdef"}})", "bad_message"},
       {R"({"type":"presence","stream":"s"})", "bad_message"},
       {R"({"type":"hello"})", "bad_message"},
       {R"({"type":"hello","clientID":"x","streams":[]})", "bad_message"},

@@ -18,11 +18,18 @@ std::string read(const std::filesystem::path& p) {
 }
 }  // namespace
 
-TEST(Docs, UnitTemplateDocListsEveryField) {
+TEST(Docs, UnitTemplateDocListsEveryFieldOfEveryTemplate) {
   auto doc = read(std::string(COPLAN_SOURCE_DIR) + "/docs/unit-template.md");
-  auto t = coplan::unit::template_spec::load_file(std::string(COPLAN_SOURCE_DIR) + "/templates/ubd.json");
-  for (const auto& f : t->unit_fields()) EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << f.id;
-  for (const auto& f : t->lesson_fields()) EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << f.id;
+  auto set = coplan::unit::template_set::load_dir(std::string(COPLAN_SOURCE_DIR) + "/templates");
+  EXPECT_GE(set->all().size(), 3u);
+  for (const auto& [id, t] : set->all()) {
+    EXPECT_NE(doc.find("`" + id + "`"), std::string::npos) << "template " << id;
+    for (const auto& f : t->unit_fields()) EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << id << ": " << f.id;
+    for (const auto& [lid, l] : t->lists()) {
+      EXPECT_NE(doc.find("`" + lid + "`"), std::string::npos) << id << ": list " << lid;
+      for (const auto& f : l.fields) EXPECT_NE(doc.find("`" + f.id + "`"), std::string::npos) << id << ": " << lid << "." << f.id;
+    }
+  }
 }
 
 TEST(Docs, ProtocolDocExplainsEveryErrorCode) {

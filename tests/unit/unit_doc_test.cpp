@@ -86,28 +86,28 @@ TEST(UnitDoc, FieldLengthLimit) {
 TEST(UnitDoc, LessonCommandsAndTombstones) {
   unit_doc d(ubd(), {});
   auto cmd = [](json j) { return command::from_json(j); };
-  d.apply(cmd({{"op", "add_lesson"}, {"id", "lesson1"}}), "c", 1, 1, 0);
-  d.apply(cmd({{"op", "add_lesson"}, {"id", "lesson2"}, {"after", "lesson1"}}), "c", 2, 1, 0);
-  d.apply(cmd({{"op", "add_lesson"}, {"id", "lesson3"}, {"after", nullptr}}), "c", 3, 2, 0);
+  d.apply(cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}}), "c", 1, 1, 0);
+  d.apply(cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson2"}, {"after", "lesson1"}}), "c", 2, 1, 0);
+  d.apply(cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson3"}, {"after", nullptr}}), "c", 3, 2, 0);
   auto order = [&] {
     std::string s;
-    for (const auto& l : d.lessons()) s += l.id.back() + std::string(l.removed ? "x" : "") + " ";
+    for (const auto& l : d.list("lessons")) s += l.id.back() + std::string(l.removed ? "x" : "") + " ";
     return s;
   };
   EXPECT_EQ(order(), "3 1 2 ");
-  d.apply(cmd({{"op", "move_lesson"}, {"id", "lesson3"}, {"after", "lesson2"}}), "c", 4, 1, 0);
+  d.apply(cmd({{"op", "move_block"}, {"id", "lesson3"}, {"after", "lesson2"}}), "c", 4, 1, 0);
   EXPECT_EQ(order(), "1 2 3 ");
   EXPECT_TRUE(d.find_stream("lesson2.title"));
   std::vector<std::shared_ptr<const text_update>> acc;
   d.push("lesson2.title", 0, {insert(0, 0, u"Intro")}, 1, 0, acc);
-  d.apply(cmd({{"op", "remove_lesson"}, {"id", "lesson2"}}), "c", 5, 2, 0);
+  d.apply(cmd({{"op", "remove_block"}, {"id", "lesson2"}}), "c", 5, 2, 0);
   EXPECT_EQ(order(), "1 2x 3 ");
   // The removed lesson's text is kept (tombstone), and commands on it are refused.
   EXPECT_EQ(d.find_stream("lesson2.title")->text.to_utf8(), "Intro");
   EXPECT_EQ(code_of([&] { d.apply(cmd({{"op", "set"}, {"block", "lesson2"}, {"field", "minutes"}, {"value", 5}}), "c", 6, 1, 0); }),
             "block_removed");
-  EXPECT_EQ(code_of([&] { d.apply(cmd({{"op", "remove_lesson"}, {"id", "lesson2"}}), "c", 6, 1, 0); }), "block_removed");
-  d.apply(cmd({{"op", "restore_lesson"}, {"id", "lesson2"}}), "c", 6, 1, 0);
+  EXPECT_EQ(code_of([&] { d.apply(cmd({{"op", "remove_block"}, {"id", "lesson2"}}), "c", 6, 1, 0); }), "block_removed");
+  d.apply(cmd({{"op", "restore_block"}, {"id", "lesson2"}}), "c", 6, 1, 0);
   EXPECT_EQ(order(), "1 2 3 ");
   EXPECT_EQ(d.structure_version(), 6u);
 }
@@ -115,12 +115,12 @@ TEST(UnitDoc, LessonCommandsAndTombstones) {
 TEST(UnitDoc, CommandErrorsChangeNothing) {
   unit_doc d(ubd(), {});
   auto apply = [&](json j) { return code_of([&] { d.apply(command::from_json(j), "c", 1, 1, 0); }); };
-  d.apply(command::from_json({{"op", "add_lesson"}, {"id", "lesson1"}}), "c", 1, 1, 0);
+  d.apply(command::from_json({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}}), "c", 1, 1, 0);
   auto before = d.to_json();
-  EXPECT_EQ(apply({{"op", "add_lesson"}, {"id", "lesson1"}}), "duplicate_id");
-  EXPECT_EQ(apply({{"op", "add_lesson"}, {"id", "lesson9"}, {"after", "nolesson"}}), "unknown_block");
-  EXPECT_EQ(apply({{"op", "move_lesson"}, {"id", "lesson1"}, {"after", "lesson1"}}), "bad_command");
-  EXPECT_EQ(apply({{"op", "restore_lesson"}, {"id", "lesson1"}}), "not_removed");
+  EXPECT_EQ(apply({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}}), "duplicate_id");
+  EXPECT_EQ(apply({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson9"}, {"after", "nolesson"}}), "unknown_block");
+  EXPECT_EQ(apply({{"op", "move_block"}, {"id", "lesson1"}, {"after", "lesson1"}}), "bad_command");
+  EXPECT_EQ(apply({{"op", "restore_block"}, {"id", "lesson1"}}), "not_removed");
   EXPECT_EQ(apply({{"op", "set"}, {"block", "unit"}, {"field", "students"}, {"value", -3}}), "bad_value");
   EXPECT_EQ(apply({{"op", "set"}, {"block", "unit"}, {"field", "students"}, {"value", "many"}}), "bad_value");
   EXPECT_EQ(apply({{"op", "set"}, {"block", "unit"}, {"field", "start_date"}, {"value", "2026-13-01"}}), "bad_value");
@@ -128,8 +128,47 @@ TEST(UnitDoc, CommandErrorsChangeNothing) {
   EXPECT_EQ(apply({{"op", "set"}, {"block", "unit"}, {"field", "goals"}, {"value", "x"}}), "unknown_field");
   EXPECT_EQ(apply({{"op", "set"}, {"block", "lesson1"}, {"field", "begin_approach"}, {"value", "lecture"}}), "bad_value");
   EXPECT_EQ(apply({{"op", "explode"}}), "bad_command");
-  EXPECT_EQ(apply({{"op", "add_lesson"}, {"id", "x"}}), "bad_command");
+  EXPECT_EQ(apply({{"op", "add_block"}, {"list", "villains"}, {"id", "lesson7"}}), "unknown_list");
+  EXPECT_EQ(apply({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson7"}, {"values", {{"minutes", 9999}}}}), "bad_value");
+  EXPECT_EQ(apply({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson7"}, {"values", {{"title", "x"}}}}), "unknown_field");
+  EXPECT_EQ(apply({{"op", "add_comment"}, {"id", "comment1"}, {"target", "nowhere"}, {"text", "hi"}}), "unknown_block");
+  EXPECT_EQ(apply({{"op", "add_comment"}, {"id", "comment1"}, {"target", "stage1"}, {"text", "  "}}), "bad_command");
+  EXPECT_EQ(apply({{"op", "add_comment"}, {"id", "comment1"}, {"target", "stage1"}, {"parent", "nope00"}, {"text", "hi"}}),
+            "unknown_comment");
+  EXPECT_EQ(apply({{"op", "resolve_comment"}, {"id", "nope00"}}), "unknown_comment");
+  EXPECT_EQ(apply({{"op", "add_block"}, {"list", "lessons"}, {"id", "x"}}), "bad_command");
   EXPECT_EQ(d.to_json(), before);
+}
+
+TEST(UnitDoc, CommentsThreadAndResolve) {
+  unit_doc d(ubd(), {});
+  auto apply = [&](json j, std::uint32_t who) { d.apply(command::from_json(j), "c", 0, who, 100); };
+  apply({{"op", "add_comment"}, {"id", "thread1"}, {"target", "stage1"}, {"text", "Are these the right goals?"}}, 1);
+  apply({{"op", "add_comment"}, {"id", "reply01"}, {"target", "stage1"}, {"parent", "thread1"}, {"text", "Yes, with one more."}}, 2);
+  EXPECT_THROW(apply({{"op", "add_comment"}, {"id", "reply02"}, {"target", "stage1"}, {"parent", "reply01"}, {"text", "x"}}, 1),
+               coded_error);
+  EXPECT_THROW(apply({{"op", "resolve_comment"}, {"id", "reply01"}}, 1), coded_error);
+  apply({{"op", "resolve_comment"}, {"id", "thread1"}}, 2);
+  ASSERT_EQ(d.comments().size(), 2u);
+  EXPECT_TRUE(d.comments()[0].resolved);
+  EXPECT_EQ(d.comments()[0].resolved_by, 2u);
+  apply({{"op", "resolve_comment"}, {"id", "thread1"}, {"resolved", false}}, 1);
+  EXPECT_FALSE(d.comments()[0].resolved);
+  EXPECT_EQ(d.comments()[1].author, 2u);
+}
+
+TEST(UnitDoc, MemberFieldsTakeOnlyMembers) {
+  unit_doc d(ubd(), {});
+  d.set_members({1, 2});
+  auto add = [&](json values) {
+    return code_of([&] {
+      d.apply(command::from_json({{"op", "add_block"}, {"list", "resources"}, {"id", "res" + std::to_string(values["curated_by"].get<int>()) + "xyz"}, {"values", values}}), "c", 0, 1, 0);
+    });
+  };
+  EXPECT_EQ(add({{"curated_by", 2}, {"kind", "book"}}), "");
+  EXPECT_EQ(add({{"curated_by", 3}}), "bad_value");
+  EXPECT_EQ(d.list("resources").size(), 1u);
+  EXPECT_TRUE(d.find_stream("res2xyz.title"));
 }
 
 TEST(UnitDoc, JsonRoundTripKeepsTextsRunsVersionsAndStructure) {
@@ -137,7 +176,7 @@ TEST(UnitDoc, JsonRoundTripKeepsTextsRunsVersionsAndStructure) {
   std::vector<std::shared_ptr<const text_update>> acc;
   d.push("unit.goals", 0, {insert(0, 0, u"héllo 😀")}, 1, 0, acc);
   d.push("unit.goals", 1, {insert(8, 6, u"big ")}, 2, 0, acc);
-  d.apply(command::from_json({{"op", "add_lesson"}, {"id", "lesson1"}}), "c", 1, 1, 0);
+  d.apply(command::from_json({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}}), "c", 1, 1, 0);
   d.apply(command::from_json({{"op", "set"}, {"block", "lesson1"}, {"field", "minutes"}, {"value", 45}}), "c", 2, 1, 0);
   auto j = d.to_json();
   auto back = unit_doc::from_json(ubd(), {}, json::parse(j.dump()));

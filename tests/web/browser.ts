@@ -3,9 +3,11 @@
 import { chromium, type Browser, type Page } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { createRequire } from "node:module";
 import { baseUrl } from "./helpers";
 
 export const artifacts = resolve(import.meta.dirname, "artifacts");
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 mkdirSync(artifacts, { recursive: true });
 
 export function launch(): Promise<Browser> {
@@ -23,11 +25,16 @@ export function launch(): Promise<Browser> {
   });
 }
 
-export async function signedInPage(browser: Browser, username: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const ctx = await browser.newContext({ viewport });
+export async function signedInPage(
+  browser: Browser,
+  username: string,
+  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean } = {},
+): Promise<Page> {
+  // bypassCSP only lets the accessibility test inject axe-core; every other test runs under the CSP.
+  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, bypassCSP: opts.bypassCSP });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${username}] page error: ${e.message}`));
-  await page.goto(baseUrl() + "/");
+  await page.goto((opts.base ?? baseUrl()) + "/");
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill("coplan-demo");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -35,7 +42,37 @@ export async function signedInPage(browser: Browser, username: string, viewport 
   return page;
 }
 
-export async function openFirstUnit(page: Page): Promise<void> {
-  await page.locator(".cp-unit-card a").first().click();
+/** Runs axe-core (WCAG 2.1 A/AA rules and best practices) and returns serious and critical violations. */
+export async function axeViolations(page: Page): Promise<{ id: string; impact: string; help: string; nodes: string[] }[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    });
+    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")) }));
+  });
+  return result.filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** The unit's state as one page sees it: structure (without pending commands) and every text. */
+export async function unitState(page: Page): Promise<{ structure: any; texts: Record<string, string> }> {
+  return page.evaluate(() => {
+    const c = (window as any).coplan;
+    const texts: Record<string, string> = {};
+    for (const [id, p] of c.peers) texts[id] = p.text;
+    return { structure: c.structure.view(), texts };
+  });
+}
+
+export async function waitSaved(page: Page, timeout = 30_000): Promise<void> {
+  await page.waitForFunction(() => {
+    const c = (window as any).coplan;
+    return c && c.status === "online" && c.unconfirmed() === 0;
+  }, undefined, { timeout });
+}
+
+/** Opens a unit from the home page: the demo unit unless another title is given. */
+export async function openFirstUnit(page: Page, title = "Is our creek water safe?"): Promise<void> {
+  await page.getByRole("link", { name: title, exact: true }).click();
   await page.waitForSelector("main[data-ready=true]");
 }

@@ -31,8 +31,24 @@ export interface UnitSummary {
   archived: boolean;
   createdAt: number;
   lastEdit: number;
+  grade: string;
+  subject: string;
+  phase: string;
+  copiedFrom: string | null;
   members: User[];
-  connections: number;
+  online: number[];
+}
+
+export interface Partnership {
+  id: number;
+  name: string;
+  members: User[];
+}
+
+export interface TemplateSummary {
+  id: string;
+  name: string;
+  summary: string;
 }
 
 export const api = {
@@ -40,4 +56,10 @@ export const api = {
   signIn: (username: string, password: string) => call<{ user: User }>("POST", "/api/signin", { username, password }),
   signOut: () => call<unknown>("POST", "/api/signout", {}),
   units: () => call<{ units: UnitSummary[] }>("GET", "/api/units"),
+  partnerships: () => call<{ partnerships: Partnership[] }>("GET", "/api/partnerships"),
+  templates: () => call<{ templates: TemplateSummary[] }>("GET", "/api/templates"),
+  createUnit: (partnership: number, template: string, title: string) =>
+    call<{ unit: UnitSummary }>("POST", "/api/units", { partnership, template, title }),
+  duplicateUnit: (id: string, title?: string) => call<{ unit: UnitSummary }>("POST", `/api/units/${id}/duplicate`, { title }),
+  archiveUnit: (id: string, archived: boolean) => call<{ unit: UnitSummary }>("POST", `/api/units/${id}/archive`, { archived }),
 };

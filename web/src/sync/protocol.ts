@@ -29,24 +29,41 @@ export interface Member {
   role: string;
 }
 
-export interface LessonState {
+export interface BlockState {
   id: string;
   removed: boolean;
   values: Record<string, unknown>;
 }
 
+export interface CommentState {
+  id: string;
+  target: string;
+  parent: string;
+  author: number;
+  time: number;
+  text: string;
+  resolved: boolean;
+  resolvedBy: number;
+  resolvedAt: number;
+}
+
 export interface StructureState {
   version: number;
   values: Record<string, unknown>;
-  lessons: LessonState[];
+  /** Who last set each unit value, and when: [userId, time]. */
+  valuesBy?: Record<string, [number, number]>;
+  lists: Record<string, BlockState[]>;
+  comments: CommentState[];
 }
 
 export type Command =
-  | { op: "add_lesson"; id: string; after: string | null }
-  | { op: "remove_lesson"; id: string }
-  | { op: "restore_lesson"; id: string }
-  | { op: "move_lesson"; id: string; after: string | null }
-  | { op: "set"; block: string; field: string; value: unknown };
+  | { op: "add_block"; list: string; id: string; after: string | null; values?: Record<string, unknown> }
+  | { op: "remove_block"; id: string }
+  | { op: "restore_block"; id: string }
+  | { op: "move_block"; id: string; after: string | null }
+  | { op: "set"; block: string; field: string; value: unknown }
+  | { op: "add_comment"; id: string; target: string; parent: string | null; text: string }
+  | { op: "resolve_comment"; id: string; resolved: boolean };
 
 export interface WireCommand {
   v: number;

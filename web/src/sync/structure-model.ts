@@ -1,54 +1,100 @@
-// StructureModel: the unit's structure (unit values, lessons in order with tombstones) as the
-// server confirmed it, plus this client's commands not yet confirmed, shown applied on top so
-// the page reacts at once and keeps working offline. Commands are re-sent on reconnect; the
-// server ignores ones it already applied (by client id and sequence number).
-import type { Command, LessonState, StructureState, WireCommand } from "./protocol";
+// StructureModel: the unit's structure (unit values, the blocks of each list in order with
+// tombstones, comments) as the server confirmed it, plus this client's commands not yet
+// confirmed, shown applied on top so the page reacts at once and keeps working offline. Commands
+// are re-sent on reconnect; the server ignores ones it already applied (by client id and seq).
+import type { BlockState, Command, StructureState, WireCommand } from "./protocol";
 
 export interface PendingCommand {
   seq: number;
   cmd: Command;
 }
 
-/** Applies one command to a structure (a copy is returned); an invalid command changes nothing. */
-export function applyCommand(s: StructureState, cmd: Command): StructureState {
-  const lessons = s.lessons.map((l) => ({ ...l, values: { ...l.values } }));
-  const values = { ...s.values };
-  const index = (id: string) => lessons.findIndex((l) => l.id === id);
-  const after = (id: string | null) => (id ? index(id) + 1 : 0);
+/** Where a block lives: its list and its index there. */
+function locate(s: StructureState, id: string): { list: string; index: number } | null {
+  for (const [list, blocks] of Object.entries(s.lists)) {
+    const index = blocks.findIndex((b) => b.id === id);
+    if (index >= 0) return { list, index };
+  }
+  return null;
+}
+
+/**
+ * Applies one command to a structure (returning a copy), the way the server does, for showing
+ * our own pending commands before the server confirms them. An invalid command changes nothing.
+ * `author` and `time` stamp comments.
+ */
+export function applyCommand(s: StructureState, cmd: Command, author = 0, time = 0): StructureState {
+  const lists: Record<string, BlockState[]> = {};
+  for (const [k, blocks] of Object.entries(s.lists)) lists[k] = blocks.map((b) => ({ ...b, values: { ...b.values } }));
+  const next: StructureState = {
+    version: s.version,
+    values: { ...s.values },
+    valuesBy: { ...(s.valuesBy ?? {}) },
+    lists,
+    comments: s.comments.map((c) => ({ ...c })),
+  };
+  const at = (id: string) => locate(next, id);
   switch (cmd.op) {
-    case "add_lesson":
-      if (index(cmd.id) >= 0 || (cmd.after && index(cmd.after) < 0)) return s;
-      lessons.splice(after(cmd.after), 0, { id: cmd.id, removed: false, values: {} });
-      break;
-    case "remove_lesson":
-    case "restore_lesson": {
-      const i = index(cmd.id);
-      if (i < 0) return s;
-      lessons[i].removed = cmd.op === "remove_lesson";
+    case "add_block": {
+      const blocks = lists[cmd.list];
+      if (!blocks || at(cmd.id)) return s;
+      const after = cmd.after ? blocks.findIndex((b) => b.id === cmd.after) : -1;
+      if (cmd.after && after < 0) return s;
+      blocks.splice(after + 1, 0, { id: cmd.id, removed: false, values: { ...(cmd.values ?? {}) } });
       break;
     }
-    case "move_lesson": {
-      const i = index(cmd.id);
-      if (i < 0 || cmd.after === cmd.id || (cmd.after && index(cmd.after) < 0)) return s;
-      const [moved] = lessons.splice(i, 1);
-      lessons.splice(after(cmd.after), 0, moved);
+    case "remove_block":
+    case "restore_block": {
+      const p = at(cmd.id);
+      if (!p) return s;
+      lists[p.list][p.index].removed = cmd.op === "remove_block";
+      break;
+    }
+    case "move_block": {
+      const p = at(cmd.id);
+      if (!p || cmd.after === cmd.id) return s;
+      const blocks = lists[p.list];
+      const [moved] = blocks.splice(p.index, 1);
+      const after = cmd.after ? blocks.findIndex((b) => b.id === cmd.after) : -1;
+      if (cmd.after && after < 0) return s;
+      blocks.splice(after + 1, 0, moved);
       break;
     }
     case "set": {
-      const target: Record<string, unknown> | undefined =
-        cmd.block === "unit" ? values : lessons.find((l) => l.id === cmd.block)?.values;
+      let target: Record<string, unknown> | undefined = next.values;
+      if (cmd.block === "unit") next.valuesBy![cmd.field] = [author, time];
+      else {
+        const p = at(cmd.block);
+        target = p ? lists[p.list][p.index].values : undefined;
+      }
       if (!target) return s;
       if (cmd.value === null) delete target[cmd.field];
       else target[cmd.field] = cmd.value;
       break;
     }
+    case "add_comment":
+      if (next.comments.some((c) => c.id === cmd.id)) return s;
+      next.comments.push({ id: cmd.id, target: cmd.target, parent: cmd.parent ?? "", author, time, text: cmd.text, resolved: false, resolvedBy: 0, resolvedAt: 0 });
+      break;
+    case "resolve_comment": {
+      const c = next.comments.find((x) => x.id === cmd.id);
+      if (!c) return s;
+      c.resolved = cmd.resolved;
+      c.resolvedBy = cmd.resolved ? author : 0;
+      c.resolvedAt = cmd.resolved ? time : 0;
+      break;
+    }
   }
-  return { version: s.version, values, lessons };
+  return next;
 }
 
+export const emptyStructure = (): StructureState => ({ version: 0, values: {}, lists: {}, comments: [] });
+
 export class StructureModel {
-  confirmed: StructureState = { version: 0, values: {}, lessons: [] };
+  confirmed: StructureState = emptyStructure();
   pending: PendingCommand[] = [];
+  /** Who "I" am, for stamping my pending comments. */
+  me = 0;
   private nextSeq = 1;
 
   /** Queues a command of ours; returns its sequence number. */
@@ -60,14 +106,14 @@ export class StructureModel {
 
   /** What the page shows: the confirmed structure with our pending commands applied. */
   view(): StructureState {
-    return this.pending.reduce((s, p) => applyCommand(s, p.cmd), this.confirmed);
+    return this.pending.reduce((s, p) => applyCommand(s, p.cmd, this.me, Date.now()), this.confirmed);
   }
 
   /** A command the server applied (anyone's). Returns false when it is out of order. */
   onCommand(wc: WireCommand, clientID: string): boolean {
     if (wc.v < this.confirmed.version) return true; // already have it
     if (wc.v !== this.confirmed.version) return false;
-    this.confirmed = { ...applyCommand(this.confirmed, wc.cmd), version: wc.v + 1 };
+    this.confirmed = { ...applyCommand(this.confirmed, wc.cmd, wc.author, wc.time), version: wc.v + 1 };
     if (wc.clientID === clientID) this.settle(wc.seq);
     return true;
   }
@@ -77,7 +123,11 @@ export class StructureModel {
     this.pending = this.pending.filter((p) => p.seq !== seq);
   }
 
-  lesson(id: string): LessonState | undefined {
-    return this.view().lessons.find((l) => l.id === id);
+  block(id: string): BlockState | undefined {
+    for (const blocks of Object.values(this.view().lists)) {
+      const b = blocks.find((x) => x.id === id);
+      if (b) return b;
+    }
+    return undefined;
   }
 }

@@ -123,7 +123,7 @@ export class UnitConnection implements PeerLink {
 
   command(cmd: Command): void {
     const p = this.structure.add(cmd);
-    if (cmd.op === "add_lesson") this.ensureLessonPeers(cmd.id);
+    if (cmd.op === "add_block") this.ensureBlockPeers(cmd.list, cmd.id);
     this.emit("structure", this.structure.view());
     this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd });
   }
@@ -206,7 +206,7 @@ export class UnitConnection implements PeerLink {
         return;
       case "cmd": {
         if (!this.structure.onCommand(msg, this.clientID)) return this.resync("structure out of order");
-        if (msg.cmd.op === "add_lesson") this.ensureLessonPeers(msg.cmd.id);
+        if (msg.cmd.op === "add_block") this.ensureBlockPeers(msg.cmd.list, msg.cmd.id);
         this.emit("structure", this.structure.view());
         return;
       }
@@ -241,6 +241,7 @@ export class UnitConnection implements PeerLink {
     this.template = msg.unit.template;
     this.unitId = msg.unit.id;
     this.structure.confirmed = msg.structure;
+    this.structure.me = msg.you.id;
     for (const [id, s] of Object.entries(msg.streams)) {
       const peer = this.peers.get(id);
       if ("from" in s) {
@@ -252,7 +253,8 @@ export class UnitConnection implements PeerLink {
         if (lost !== null) this.emit("lostText", id, lost);
       }
     }
-    for (const l of this.structure.view().lessons) this.ensureLessonPeers(l.id);
+    for (const [list, blocks] of Object.entries(this.structure.view().lists))
+      for (const b of blocks) this.ensureBlockPeers(list, b.id);
     this.setStatus("online");
     this.emit("welcome");
     this.emit("structure", this.structure.view());
@@ -274,11 +276,11 @@ export class UnitConnection implements PeerLink {
     return peer;
   }
 
-  /** Lesson fields exist (empty, version 0) as soon as the lesson does. */
-  private ensureLessonPeers(lessonId: string) {
-    const fields: { id: string; kind: string }[] = this.template?.lesson_fields ?? [];
+  /** A block's text fields exist (empty, version 0) as soon as the block does. */
+  private ensureBlockPeers(list: string, blockId: string) {
+    const fields: { id: string; kind: string }[] = this.template?.lists?.[list]?.fields ?? [];
     for (const f of fields)
-      if (f.kind === "text" && !this.peers.has(`${lessonId}.${f.id}`))
-        this.addPeer(`${lessonId}.${f.id}`, { version: 0, text: "", authors: [] });
+      if (f.kind === "text" && !this.peers.has(`${blockId}.${f.id}`))
+        this.addPeer(`${blockId}.${f.id}`, { version: 0, text: "", authors: [] });
   }
 }

@@ -6,12 +6,20 @@ import { h, uid } from "./dom";
 import { scalarField, type FieldSpec, type ScalarControl } from "./scalar-field";
 import { mountTextField, type MountedField } from "./text-field";
 
+export interface SectionSpec {
+  id: string;
+  label: string;
+  help?: string;
+  fields: FieldSpec[];
+}
+
 export interface Template {
   id: string;
   name: string;
+  summary?: string;
   credit?: string;
-  phases: { id: string; label: string; sections: { id: string; label: string; help?: string; fields: FieldSpec[] }[] }[];
-  lesson_fields: FieldSpec[];
+  phases: { id: string; label: string; sections: SectionSpec[] }[];
+  lists: Record<string, { label: string; fields: FieldSpec[] }>;
   unit_fields: FieldSpec[];
   choices: Record<string, { id: string; label: string }[]>;
 }
@@ -56,7 +64,7 @@ export class PageContext {
 
   /** A labelled scalar control for `block.field`. */
   scalar(block: string, spec: FieldSpec, label?: string): HTMLElement {
-    const control = scalarField(this.conn, block, spec, this.template.choices, label);
+    const control = scalarField(this.conn, block, spec, this.choicesFor(spec), label);
     this.scalars.push({ block, field: spec.id, control });
     this.refreshScalar(block, spec.id, control);
     return control.element;
@@ -78,9 +86,14 @@ export class PageContext {
   }
 
   private refreshScalar(block: string, field: string, control: ScalarControl) {
-    const view = this.conn.structure.view();
-    const values = block === "unit" ? view.values : view.lessons.find((l) => l.id === block)?.values;
+    const values = block === "unit" ? this.conn.structure.view().values : this.conn.structure.block(block)?.values;
     control.update(values?.[field]);
+  }
+
+  /** Choices for a field: the template's list, or the unit's members for a member field. */
+  choicesFor(spec: FieldSpec): { id: string; label: string }[] {
+    if (spec.kind === "member") return this.conn.members.map((m) => ({ id: String(m.id), label: m.name }));
+    return this.template.choices[spec.options ?? ""] ?? [];
   }
 
   destroy(): void {

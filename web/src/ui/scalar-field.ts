@@ -14,6 +14,8 @@ export interface FieldSpec {
   max?: number;
   phase?: string;
   segment?: string;
+  list?: string;
+  view?: string;
 }
 
 export interface ScalarControl {
@@ -25,17 +27,19 @@ export function scalarField(
   conn: UnitConnection,
   block: string,
   spec: FieldSpec,
-  choices: Record<string, { id: string; label: string }[]>,
+  choices: { id: string; label: string }[],
   label?: string,
 ): ScalarControl {
   const id = uid(`f-${spec.id}`);
   let control: HTMLInputElement | HTMLSelectElement;
   const send = (value: unknown) => conn.command({ op: "set", block, field: spec.id, value });
-  if (spec.kind === "choice") {
+  if (spec.kind === "choice" || spec.kind === "member") {
     const select = h("select", { id, name: spec.id });
     select.append(h("option", { value: "" }, "— choose —"));
-    for (const c of choices[spec.options ?? ""] ?? []) select.append(h("option", { value: c.id }, c.label));
-    select.addEventListener("change", () => send(select.value || null));
+    for (const c of choices) select.append(h("option", { value: c.id }, c.label));
+    select.addEventListener("change", () =>
+      send(select.value === "" ? null : spec.kind === "member" ? Number(select.value) : select.value),
+    );
     control = select;
   } else {
     const input = h("input", {

@@ -6,6 +6,7 @@ import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import type { UnitConnection } from "../sync/unit-connection";
 import type { StreamPeer } from "../sync/stream-peer";
 import { authorship, setAuthorRuns, type AuthorInfo } from "./authorship";
+import { remoteCursors } from "./remote-cursors";
 
 /** Per-view settings (labels, placeholder), swapped in whenever a view mounts the state. */
 const viewConfig = new Compartment();
@@ -18,6 +19,7 @@ export function fieldExtensions(conn: UnitConnection, stream: string, info: Auth
     keymap.of([...defaultKeymap, ...historyKeymap]),
     EditorView.lineWrapping,
     authorship(info),
+    remoteCursors(),
     viewConfig.of([]),
     EditorView.updateListener.of((u) => {
       const peer = conn.peers.get(stream);

@@ -1,19 +1,25 @@
 // The unit page: the shared plan of one unit, phase by phase, live with the partner.
-import { UnitConnection, type ConnectionStatus } from "../sync/unit-connection";
+import { UnitConnection, type ConnectionStatus, type Presence } from "../sync/unit-connection";
 import type { User } from "../api";
 import type { AuthorInfo } from "./authorship";
+import { BlockList } from "./block-list";
 import { colorOf, roleLabel } from "./colors";
+import { CommentsPanel } from "./comments";
 import { h, toast } from "./dom";
-import { LessonList } from "./lessons";
-import { PageContext, type Template } from "./page-context";
+import { PageContext, type SectionSpec, type Template } from "./page-context";
+import { setRemoteCursors, type RemoteCursor } from "./remote-cursors";
 import { fieldExtensions } from "./text-field";
+
+function when(ms: number): string {
+  return new Date(ms).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+}
 
 export function unitPage(root: HTMLElement, unitId: string, user: User, navigate: (path: string) => void): () => void {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   let conn: UnitConnection;
   const info: AuthorInfo = {
     me: () => conn.you?.id ?? user.id,
-    nameOf: (id) => conn.members.find((m) => m.id === id)?.name ?? "someone",
+    nameOf: (id) => conn.members.find((m) => m.id === id)?.name ?? "a former member",
     colorOf: (id) => colorOf(conn.members, id),
   };
   conn = new UnitConnection({
@@ -38,9 +44,31 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   );
 
   let ctx: PageContext | null = null;
-  let lessonLists: LessonList[] = [];
+  let blockLists: BlockList[] = [];
+  let panels: CommentsPanel[] = [];
+  let refreshers: (() => void)[] = [];
   let online: { user: number; clientID: string }[] = [];
-  const whereIs = new Map<string, string | null>(); // clientID -> stream
+  const presence = new Map<string, Presence>(); // by clientID
+
+  const template = () => conn.template as Template;
+
+  const labelOfStream = (stream: string): string => {
+    const [block, field] = stream.split(".");
+    const t = template();
+    if (!t) return stream;
+    if (block === "unit") {
+      for (const p of t.phases) for (const s of p.sections) for (const f of s.fields) if (f.id === field) return f.label;
+      return field;
+    }
+    for (const [listId, list] of Object.entries(t.lists)) {
+      const blocks = (conn.structure.view().lists[listId] ?? []).filter((b) => !b.removed);
+      const n = blocks.findIndex((b) => b.id === block);
+      if (n < 0) continue;
+      const f = list.fields.find((x) => x.id === field);
+      return `${list.label} ${n + 1}: ${f?.label ?? field}`;
+    }
+    return stream;
+  };
 
   const renderPeople = () => {
     people.replaceChildren();
@@ -51,28 +79,33 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       const m = conn.members.find((x) => x.id === c.user);
       if (!m) continue;
       const me = m.id === conn.you?.id;
-      const where = [...online].filter((o) => o.user === m.id).map((o) => whereIs.get(o.clientID)).find(Boolean);
+      const where = online.filter((o) => o.user === m.id).map((o) => presence.get(o.clientID)?.stream).find(Boolean);
       people.append(
         h(
           "li",
-          { class: `cp-person cp-swatch-${colorOf(conn.members, m.id)}`, title: where ? `In ${labelOfStream(where)}` : "" },
+          { class: `cp-person cp-swatch-${colorOf(conn.members, m.id)}` },
           `${m.name}${me ? " (you)" : ""}`,
-          where && !me ? h("span", { class: "cp-where" }, ` · ${labelOfStream(where)}`) : "",
+          where && !me ? h("span", { class: "cp-where" }, ` · in ${labelOfStream(where)}`) : "",
         ),
       );
     }
   };
 
-  const labelOfStream = (stream: string): string => {
-    const [block, field] = stream.split(".");
-    const t = conn.template as Template | null;
-    if (!t) return stream;
-    if (block === "unit") {
-      for (const p of t.phases) for (const s of p.sections) for (const f of s.fields) if (f.id === field) return f.label;
+  /** Shows every partner's caret in the field they are in. */
+  const renderCursors = () => {
+    if (!ctx) return;
+    const byStream = new Map<string, RemoteCursor[]>();
+    const here = new Set(online.map((o) => o.clientID));
+    for (const [clientID, p] of presence) {
+      if (!p.stream || clientID === conn.clientID || !here.has(clientID)) continue;
+      const list = byStream.get(p.stream) ?? [];
+      list.push({ clientID, name: info.nameOf(p.user), color: info.colorOf(p.user), anchor: p.anchor ?? 0, head: p.head ?? 0 });
+      byStream.set(p.stream, list);
     }
-    const lf = t.lesson_fields.find((f) => f.id === field);
-    const n = conn.structure.view().lessons.filter((l) => !l.removed).findIndex((l) => l.id === block);
-    return lf ? `Lesson ${n + 1}: ${lf.label}` : stream;
+    for (const f of ctx.texts) {
+      const stream = f.element.dataset.stream!;
+      f.view.dispatch({ effects: setRemoteCursors.of(byStream.get(stream) ?? []) });
+    }
   };
 
   const statusText = (s: ConnectionStatus): string => {
@@ -88,119 +121,37 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   };
   const statusTimer = setInterval(refreshStatus, 400);
 
-  const build = () => {
-    const t = conn.template as Template;
-    ctx?.destroy();
-    ctx = new PageContext(conn, info, t);
-    lessonLists = [];
-    const view = conn.structure.view();
-    const titleSpec = t.unit_fields.find((f) => f.id === "title");
-    const phaseIndex = Math.max(0, t.choices.phases?.findIndex((p) => p.id === view.values.phase) ?? 0);
-
-    const tabs = h("div", { class: "cp-tabs", role: "tablist", "aria-label": "Phases" });
-    const panels = h("div", { class: "cp-panels" });
-    t.phases.forEach((phase, i) => {
-      const tab = h(
-        "button",
-        { type: "button", role: "tab", id: `tab-${phase.id}`, "aria-controls": `panel-${phase.id}`, "aria-selected": i === 0 ? "true" : "false", tabindex: i === 0 ? "0" : "-1" },
-        phase.label,
-      );
-      const panel = h("section", { role: "tabpanel", id: `panel-${phase.id}`, "aria-labelledby": `tab-${phase.id}`, class: "cp-panel", hidden: i !== 0 });
-      for (const section of phase.sections) {
-        const sec = h("section", { class: "cp-section", "aria-labelledby": `sec-${phase.id}-${section.id}` });
-        sec.append(h("h2", { id: `sec-${phase.id}-${section.id}` }, section.label));
-        if (section.help) sec.append(h("p", { class: "cp-help" }, section.help));
-        const scalars = h("div", { class: "cp-row" });
-        for (const f of section.fields) {
-          if (f.kind === "text") sec.append(ctx!.text("unit", f));
-          else if (f.kind === "lessons") {
-            const list = new LessonList(ctx!, phase.id === "plan" ? "plan" : "teach");
-            lessonLists.push(list);
-            sec.append(h("h3", {}, f.label), list.element);
-          } else if (f.kind === "codes") sec.append(codesField(f.id, f.label));
-          else scalars.append(ctx!.scalar("unit", f));
-        }
-        if (scalars.childElementCount) sec.insertBefore(scalars, sec.children[section.help ? 2 : 1] ?? null);
-        panel.append(sec);
-      }
-      tab.addEventListener("click", () => select(i));
-      tab.addEventListener("keydown", (e) => {
-        const k = (e as KeyboardEvent).key;
-        if (k === "ArrowRight" || k === "ArrowLeft") {
-          e.preventDefault();
-          const next = (i + (k === "ArrowRight" ? 1 : t.phases.length - 1)) % t.phases.length;
-          select(next);
-          (tabs.children[next] as HTMLElement).focus();
-        }
-      });
-      tabs.append(tab);
-      panels.append(panel);
-    });
-    const select = (i: number) => {
-      [...tabs.children].forEach((tab, j) => {
-        tab.setAttribute("aria-selected", String(i === j));
-        tab.setAttribute("tabindex", i === j ? "0" : "-1");
-      });
-      [...panels.children].forEach((p, j) => ((p as HTMLElement).hidden = i !== j));
-      for (const l of lessonLists) l.update();
-    };
-
-    const phases = t.choices.phases ?? [];
-    const phaseLine = h("p", { class: "cp-phase" });
-    const advance = h("button", { type: "button", class: "secondary", "data-action": "advance-phase" });
-    advance.addEventListener("click", () => {
-      const cur = phases.findIndex((p) => p.id === (conn.structure.view().values.phase ?? "plan"));
-      const next = phases[Math.min(phases.length - 1, Math.max(0, cur) + 1)];
-      if (next) conn.command({ op: "set", block: "unit", field: "phase", value: next.id });
-    });
-    const refreshPhase = () => {
-      const cur = Math.max(0, phases.findIndex((p) => p.id === (conn.structure.view().values.phase ?? "plan")));
-      phaseLine.replaceChildren("Unit phase: ", h("strong", {}, phases[cur]?.label ?? "Plan"));
-      advance.hidden = cur >= phases.length - 1;
-      advance.textContent = `Move the unit to ${phases[cur + 1]?.label ?? ""}`;
-    };
-    refreshPhase();
-
-    const legend = h("div", { class: "cp-legend" }, h("span", { class: "cp-legend-title" }, "Who wrote what:"));
-    for (const m of conn.members)
-      legend.append(h("span", { class: `cp-legend-item cp-author cp-author-${colorOf(conn.members, m.id)}` }, `${m.name} (${roleLabel(m.role)})`));
-    const toggle = h("input", { type: "checkbox", id: "show-authors", checked: true });
-    toggle.addEventListener("change", () => main.classList.toggle("cp-hide-authors", !toggle.checked));
-    legend.append(h("label", { class: "cp-toggle", for: "show-authors" }, toggle, " Show colours"));
-
-    main.replaceChildren(
-      h(
-        "div",
-        { class: "cp-unit-head" },
-        titleSpec ? h("div", { class: "cp-title" }, ctx.scalar("unit", titleSpec, "Unit title")) : "",
-        h("div", { class: "cp-phase-bar" }, phaseLine, advance),
-        legend,
-      ),
-      tabs,
-      panels,
-      t.credit ? h("footer", { class: "cp-credit" }, t.credit) : "",
-    );
-    for (const l of lessonLists) l.update();
-    select(Math.min(phaseIndex, t.phases.length - 1) === 3 ? 0 : Math.min(phaseIndex, t.phases.length - 1));
-    structureListeners = [refreshPhase];
+  const section = (phaseId: string, s: SectionSpec): HTMLElement => {
+    const headingId = `sec-${phaseId}-${s.id}`;
+    const sec = h("section", { class: "cp-section", "aria-labelledby": headingId, "data-section": s.id });
+    const comments = new CommentsPanel(ctx!, s.id, s.label);
+    panels.push(comments);
+    sec.append(h("div", { class: "cp-section-head" }, h("h2", { id: headingId }, s.label), comments.element));
+    if (s.help) sec.append(h("p", { class: "cp-help" }, s.help));
+    const scalars = h("div", { class: "cp-row" });
+    sec.append(scalars);
+    for (const f of s.fields) {
+      if (f.kind === "text") sec.append(ctx!.text("unit", f));
+      else if (f.kind === "list") {
+        const list = new BlockList(ctx!, f.list!, f.view ?? phaseId, f.label);
+        blockLists.push(list);
+        sec.append(h("h3", {}, f.label), f.help ? h("p", { class: "cp-help" }, f.help) : "", list.element);
+      } else if (f.kind === "codes") sec.append(codesField(f.id, f.label, f.options ?? f.id));
+      else scalars.append(ctx!.scalar("unit", f));
+    }
+    if (!scalars.childElementCount) scalars.remove();
+    return sec;
   };
 
-  let structureListeners: (() => void)[] = [];
-  const aaslBoxes = new Map<string, HTMLInputElement>();
-  const options_name = (field: string): string => {
-    const t = conn.template as Template;
-    for (const p of t.phases) for (const s of p.sections) for (const f of s.fields) if (f.id === field) return f.options ?? field;
-    return field;
-  };
-  function codesField(field: string, label: string): HTMLElement {
+  function codesField(field: string, label: string, optionsName: string): HTMLElement {
     const box = h("fieldset", { class: "cp-codes" }, h("legend", {}, label));
     const summary = h("p", { class: "cp-covered", "aria-live": "polite" });
     const grid = h("div", { class: "cp-code-grid" });
+    const boxes = new Map<string, HTMLInputElement>();
     // The template lists the codes (AASL Standards Framework for Learners, codes only), labelled
-    // "Foundation · Domain"; group them into a Foundation × Domain grid.
-    const options = (conn.template as Template).choices[options_name(field)] ?? [];
+    // "Foundation · Domain"; they are grouped into a Foundation × Domain grid.
     const groups = new Map<string, Map<string, string[]>>();
-    for (const o of options) {
+    for (const o of template().choices[optionsName] ?? []) {
       const [foundation, domain] = o.label.split(" · ");
       const [fc, dc] = o.id.split(".");
       const g = groups.get(`${fc}. ${foundation}`) ?? new Map<string, string[]>();
@@ -221,48 +172,158 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
             else current.delete(code);
             conn.command({ op: "set", block: "unit", field, value: [...current].sort() });
           });
-          aaslBoxes.set(code, cb);
+          boxes.set(code, cb);
           dom.append(h("label", { class: "cp-code", for: `code-${code}` }, cb, code));
         }
         group.append(dom);
       }
       grid.append(group);
     }
-    box.append(summary, grid);
+    box.append(summary, h("details", {}, h("summary", {}, "Choose standards"), grid));
     const refresh = () => {
       const chosen = (conn.structure.view().values[field] as string[] | undefined) ?? [];
-      for (const [code, cb] of aaslBoxes) cb.checked = chosen.includes(code);
+      for (const [code, cb] of boxes) cb.checked = chosen.includes(code);
       summary.textContent = chosen.length ? `Covered: ${chosen.join(", ")}` : "No learner standards picked yet.";
     };
-    structureListeners.push(refresh);
-    setTimeout(refresh, 0);
+    refreshers.push(refresh);
     return box;
   }
+
+  const downloadMarkdown = async () => {
+    const res = await fetch(`/api/units/${encodeURIComponent(unitId)}/export.md`, { credentials: "same-origin" });
+    if (!res.ok) return toast("The export failed. Try again.");
+    const blob = await res.blob();
+    const a = h("a", { href: URL.createObjectURL(blob), download: `${(conn.structure.view().values.title as string) || "unit"}.md` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+
+  const build = () => {
+    const t = template();
+    ctx?.destroy();
+    ctx = new PageContext(conn, info, t);
+    blockLists = [];
+    panels = [];
+    refreshers = [];
+    const view = conn.structure.view();
+    const titleSpec = t.unit_fields.find((f) => f.id === "title");
+
+    const tabs = h("div", { class: "cp-tabs", role: "tablist", "aria-label": "Phases" });
+    const tabPanels = h("div", { class: "cp-panels" });
+    t.phases.forEach((phase, i) => {
+      const tab = h(
+        "button",
+        { type: "button", role: "tab", id: `tab-${phase.id}`, "aria-controls": `panel-${phase.id}`, "aria-selected": "false", tabindex: "-1" },
+        phase.label,
+      );
+      const panel = h("section", { role: "tabpanel", id: `panel-${phase.id}`, "aria-labelledby": `tab-${phase.id}`, class: "cp-panel", hidden: true });
+      for (const s of phase.sections) panel.append(section(phase.id, s));
+      tab.addEventListener("click", () => select(i));
+      tab.addEventListener("keydown", (e) => {
+        const k = (e as KeyboardEvent).key;
+        let next = -1;
+        if (k === "ArrowRight") next = (i + 1) % t.phases.length;
+        if (k === "ArrowLeft") next = (i + t.phases.length - 1) % t.phases.length;
+        if (k === "Home") next = 0;
+        if (k === "End") next = t.phases.length - 1;
+        if (next < 0) return;
+        e.preventDefault();
+        select(next);
+        (tabs.children[next] as HTMLElement).focus();
+      });
+      tabs.append(tab);
+      tabPanels.append(panel);
+    });
+    const select = (i: number) => {
+      [...tabs.children].forEach((tab, j) => {
+        tab.setAttribute("aria-selected", String(i === j));
+        tab.setAttribute("tabindex", i === j ? "0" : "-1");
+      });
+      [...tabPanels.children].forEach((p, j) => ((p as HTMLElement).hidden = i !== j));
+      for (const l of blockLists) l.update();
+    };
+
+    const phases = t.choices.phases ?? [];
+    const phaseLine = h("p", { class: "cp-phase" });
+    const advance = h("button", { type: "button", class: "secondary", "data-action": "advance-phase" });
+    advance.addEventListener("click", () => {
+      const cur = phases.findIndex((p) => p.id === (conn.structure.view().values.phase ?? "plan"));
+      const next = phases[Math.min(phases.length - 1, Math.max(0, cur) + 1)];
+      if (next) conn.command({ op: "set", block: "unit", field: "phase", value: next.id });
+    });
+    const refreshPhase = () => {
+      const s = conn.structure.view();
+      const cur = Math.max(0, phases.findIndex((p) => p.id === (s.values.phase ?? "plan")));
+      const by = s.valuesBy?.phase;
+      phaseLine.replaceChildren(
+        "Phase: ",
+        h("strong", {}, phases[cur]?.label ?? "Plan"),
+        by && by[0] ? h("span", { class: "cp-meta" }, ` — set by ${info.nameOf(by[0])}, ${when(by[1])}`) : "",
+      );
+      advance.hidden = cur >= phases.length - 1;
+      advance.textContent = `Move the unit to ${phases[cur + 1]?.label ?? ""}`;
+    };
+    refreshers.push(refreshPhase);
+
+    const legend = h("div", { class: "cp-legend" }, h("span", { class: "cp-legend-title" }, "Who wrote what:"));
+    for (const m of conn.members)
+      legend.append(h("span", { class: `cp-legend-item cp-author cp-author-${colorOf(conn.members, m.id)}` }, `${m.name} (${roleLabel(m.role)})`));
+    const toggle = h("input", { type: "checkbox", id: "show-authors", checked: true });
+    toggle.addEventListener("change", () => main.classList.toggle("cp-hide-authors", !toggle.checked));
+    legend.append(h("label", { class: "cp-toggle", for: "show-authors" }, toggle, " Show colours"));
+
+    const actions = h(
+      "div",
+      { class: "cp-actions" },
+      h("button", { type: "button", class: "secondary", "data-action": "print", onclick: () => window.print() }, "Print"),
+      h("button", { type: "button", class: "secondary", "data-action": "export-md", onclick: downloadMarkdown }, "Download as Markdown"),
+    );
+
+    main.replaceChildren(
+      h(
+        "div",
+        { class: "cp-unit-head" },
+        titleSpec ? h("div", { class: "cp-title" }, ctx.scalar("unit", titleSpec, "Unit title")) : "",
+        h("div", { class: "cp-phase-bar" }, phaseLine, advance, actions),
+        legend,
+      ),
+      tabs,
+      tabPanels,
+      t.credit ? h("footer", { class: "cp-credit" }, t.credit) : "",
+    );
+    for (const f of refreshers) f();
+    // Open the tab of the unit's phase (reflection has its own page).
+    const phaseTab = t.phases.findIndex((p) => p.id === (view.values.phase ?? "plan"));
+    select(phaseTab >= 0 ? phaseTab : 0);
+  };
 
   conn.on("welcome", () => {
     if (!ctx) build();
     renderPeople();
+    renderCursors();
     main.dataset.ready = "true";
   });
   conn.on("structure", () => {
     if (!ctx) return;
     ctx.refreshScalars();
-    for (const l of lessonLists) l.update();
-    for (const f of structureListeners) f();
+    for (const l of blockLists) l.update();
+    for (const p of panels) p.update();
+    for (const f of refreshers) f();
   });
   conn.on("online", (clients) => {
     online = clients;
     renderPeople();
+    renderCursors();
   });
   conn.on("presence", (p) => {
-    whereIs.set(p.clientID, p.stream);
+    presence.set(p.clientID, p);
     renderPeople();
+    renderCursors();
   });
   conn.on("status", refreshStatus);
-  conn.on("error", (code, message) => {
-    if (code === "unknown_unit") navigate("/");
-    toast(`The server refused a change (${code}): ${message}`);
-  });
+  conn.on("error", (code, message) => toast(`The server refused a change (${code}): ${message}`));
   conn.on("lostText", (stream, text) => {
     console.warn("coplan: unsent text could not be merged", stream, text);
     toast(`Some text you typed in ${labelOfStream(stream)} could not be merged. It is in the browser console log.`);
@@ -285,4 +346,3 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     conn.close();
   };
 }
-
