@@ -2,6 +2,7 @@
 #include "net/api_router.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,8 @@
 #include "auth/session_cookie.hpp"
 #include "auth/tokens.hpp"
 #include "review/unit_markdown.hpp"
+#include "text/coded_error.hpp"
+#include "text/utf16.hpp"
 
 namespace coplan::net {
 
@@ -86,10 +89,18 @@ response api_router::handle(const request& req, const std::string& peer) {
       if (action == "duplicate" && req.method() == http::verb::post) return duplicate_unit(req, id);
       if (action == "archive" && req.method() == http::verb::post) return archive_unit(req, id);
       if (action == "export.md" && req.method() == http::verb::get) return export_markdown(req, id);
+      if ((action == "history" || starts_with(action, "history/")) && req.method() == http::verb::get)
+        return history(req, id, action.substr(std::min<std::size_t>(action.size(), 8)));
+      if (action == "restore" && req.method() == http::verb::post) return restore(req, id);
+      if (action == "contributions" && req.method() == http::verb::get) return contributions(req, id);
+      if (action == "blame" && req.method() == http::verb::get) return blame(req, id);
     }
     if (starts_with(path, "/api/templates/") && req.method() == http::verb::get)
       return get_template(req, path.substr(std::string_view("/api/templates/").size()));
     return error_response(req, http::status::not_found, "not_found", "no such API route");
+  } catch (const coded_error& e) {
+    auto status = e.code() == "storage_failed" ? http::status::service_unavailable : http::status::bad_request;
+    return error_response(req, status, e.code(), e.what());
   } catch (const nlohmann::json::exception&) {
     return error_response(req, http::status::bad_request, "bad_json", "request body is not the expected JSON");
   }
@@ -304,6 +315,65 @@ response api_router::get_template(const request& req, const std::string& id) {
   auto t = svc_.registry.templates().find(id);
   if (!t) return error_response(req, http::status::not_found, "unknown_template", "no such template");
   return json_response(req, http::status::ok, {{"template", t->source()}});
+}
+
+response api_router::history(const request& req, const std::string& id, const std::string& rest) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  if (rest.empty()) return json_response(req, http::status::ok, svc_.history.timeline(*unit));
+  std::uint64_t op = 0;
+  auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), op);
+  if (ec != std::errc() || p != rest.data() + rest.size())
+    return error_response(req, http::status::bad_request, "bad_request", "history/<op number>");
+  return json_response(req, http::status::ok, svc_.history.state_at(*unit, op));
+}
+
+response api_router::restore(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  store::user_record user;
+  auto unit = member_unit(req, id, refusal, &user);
+  if (!unit) return *refusal;
+  auto body = nlohmann::json::parse(req.body());
+  if (!body.is_object() || !body.contains("op") || !body["op"].is_number_unsigned())
+    return error_response(req, http::status::bad_request, "bad_request", "say which op to restore from");
+  auto op = body["op"].get<std::uint64_t>();
+  auto authority = svc_.registry.open(*unit);
+  auto author = static_cast<std::uint32_t>(user.id);
+  if (body.contains("stream") && body["stream"].is_string()) {
+    auto stream = body["stream"].get<std::string>();
+    auto past = svc_.history.text_at(*unit, op, stream);
+    if (!past) return error_response(req, http::status::bad_request, "unknown_stream", "that field did not exist then");
+    auto target = text::utf8_to_utf16(*past);
+    // Replace only what differs, so unchanged text keeps its authors.
+    auto version = authority->server_edit(
+        stream, [&target](const text::text_buffer& now) { return text::change_set::between(now.to_u16(), target); }, author);
+    return json_response(req, http::status::ok, {{"restored", stream}, {"version", version}});
+  }
+  if (body.contains("block") && body["block"].is_string()) {
+    unit::command cmd;
+    cmd.op = unit::command_op::restore_block;
+    cmd.block = body["block"].get<std::string>();
+    authority->server_command(cmd, author);
+    return json_response(req, http::status::ok, {{"restored", cmd.block}});
+  }
+  return error_response(req, http::status::bad_request, "bad_request", "say which field (stream) or block to restore");
+}
+
+response api_router::contributions(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  auto authority = svc_.registry.open(*unit);
+  return json_response(req, http::status::ok,
+                       svc_.history.contributions(*unit, authority->members(), svc_.registry.templates().expertise()));
+}
+
+response api_router::blame(const request& req, const std::string& id) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  return json_response(req, http::status::ok, svc_.history.blame(*unit));
 }
 
 }  // namespace coplan::net

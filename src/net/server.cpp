@@ -30,7 +30,8 @@ server::server(server_config config)
       registry_(ioc_.get_executor(), writer_, db_, unit::template_set::load_dir(config_.templates_dir),
                 config_.unit_limits, config_.authority),
       blocking_(config_.blocking_threads),
-      svc_{config_, db_, accounts_, registry_, hasher_, blocking_},
+      history_(db_, registry_.templates_ptr(), config_.unit_limits),
+      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_},
       files_(config_.web_root) {}
 
 server::~server() {

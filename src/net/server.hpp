@@ -50,6 +50,7 @@ private:
   boost::asio::io_context ioc_;
   unit::unit_registry registry_;
   boost::asio::thread_pool blocking_;
+  review::history_service history_;
   services svc_;
   static_files files_;
   std::shared_ptr<listener> listener_;

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "auth/password_hasher.hpp"
+#include "review/history_service.hpp"
 #include "net/server_config.hpp"
 #include "store/account_store.hpp"
 #include "store/store.hpp"
@@ -20,6 +21,7 @@ struct services {
   unit::unit_registry& registry;
   const auth::password_hasher& hasher;
   boost::asio::thread_pool& blocking;  // SQLite reads and password hashing run here, never on io threads
+  review::history_service& history;
 };
 
 }  // namespace coplan::net

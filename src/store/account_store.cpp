@@ -114,8 +114,8 @@ std::int64_t account_store::create_unit(const std::string& public_id, std::int64
     }
     // The first snapshot starts after every op already in the log, so loading never scans them.
     auto snap = db->prepare(
-        "INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data) "
-        "VALUES (?, (SELECT coalesce(max(id), 0) FROM oplog), 0, ?, ?)");
+        "INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data, keep) "
+        "VALUES (?, (SELECT coalesce(max(id), 0) FROM oplog), 0, ?, ?, 1)");
     snap.bind(1, id).bind(2, now).bind(3, initial_state);
     snap.run();
   });

@@ -50,9 +50,10 @@ void op_log_writer::run() {
   auto insert_op = db.prepare(
       "INSERT INTO oplog(unit_id, kind, stream, version, author, client_id, client_seq, time, payload) "
       "VALUES (?,?,?,?,?,?,?,?,?)");
-  auto insert_snap = db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data) VALUES (?,?,?,?,?)");
+  auto insert_snap =
+      db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data, keep) VALUES (?,?,?,?,?,?)");
   auto prune_snaps = db.prepare(
-      "DELETE FROM snapshots WHERE unit_id = ? AND id < (SELECT min(id) FROM "
+      "DELETE FROM snapshots WHERE unit_id = ? AND keep = 0 AND id < (SELECT min(id) FROM "
       "(SELECT id FROM snapshots WHERE unit_id = ? ORDER BY id DESC LIMIT 3))");
   std::vector<job> batch;
   for (;;) {
@@ -101,7 +102,8 @@ void op_log_writer::run() {
               .bind(2, s.upto_op)
               .bind(3, static_cast<std::int64_t>(s.ops))
               .bind(4, s.created_at)
-              .bind(5, s.data);
+              .bind(5, s.data)
+              .bind(6, s.keep ? 1 : 0);
           insert_snap.run();
           prune_snaps.bind(1, s.unit_id).bind(2, s.unit_id);
           prune_snaps.run();

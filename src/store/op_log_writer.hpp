@@ -39,6 +39,7 @@ struct snapshot_row {
   std::uint64_t ops = 0;
   std::int64_t created_at = 0;
   std::string data;
+  bool keep = false;  // a history checkpoint, never pruned
 };
 
 class op_log_writer {

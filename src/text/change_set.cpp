@@ -182,6 +182,20 @@ change_set change_set::replace(std::int64_t length, std::int64_t from, std::int6
   return change_set(std::move(sections), std::move(inserted));
 }
 
+change_set change_set::between(const std::u16string& from, const std::u16string& to) {
+  std::size_t a = 0;
+  while (a < from.size() && a < to.size() && from[a] == to[a]) ++a;
+  if (a > 0 && a < from.size() && is_low_surrogate(from[a])) --a;  // keep pairs whole
+  if (a > 0 && a < to.size() && is_low_surrogate(to[a])) --a;
+  std::size_t b = 0;
+  while (b < from.size() - a && b < to.size() - a && from[from.size() - 1 - b] == to[to.size() - 1 - b]) ++b;
+  if (b > 0 && b < from.size() - a && is_low_surrogate(from[from.size() - b])) --b;
+  if (b > 0 && b < to.size() - a && is_low_surrogate(to[to.size() - b])) --b;
+  auto len = static_cast<std::int64_t>(from.size());
+  if (a == from.size() && a == to.size()) return empty_of(len);
+  return replace(len, static_cast<std::int64_t>(a), len - static_cast<std::int64_t>(b), to.substr(a, to.size() - a - b));
+}
+
 std::int64_t change_set::length() const {
   std::int64_t r = 0;
   for (std::size_t i = 0; i < sections_.size(); i += 2) r += sections_[i];
@@ -220,6 +234,23 @@ bool change_set::operator==(const change_set& o) const {
   for (std::size_t k = 0; k < sections_.size() / 2; ++k)
     if (inserted(k) != o.inserted(k)) return false;
   return true;
+}
+
+// Port of ChangeDesc.mapPos in MapMode.Simple.
+std::int64_t change_set::map_pos(std::int64_t pos, int assoc) const {
+  std::int64_t pos_a = 0, pos_b = 0;
+  for (std::size_t i = 0; i < sections_.size(); i += 2) {
+    std::int64_t len = sections_[i], ins = sections_[i + 1], end_a = pos_a + len;
+    if (ins < 0) {
+      if (end_a > pos) return pos_b + (pos - pos_a);
+      pos_b += len;
+    } else {
+      if (end_a > pos || (end_a == pos && assoc < 0 && !len)) return pos == pos_a || assoc < 0 ? pos_b : pos_b + ins;
+      pos_b += ins;
+    }
+    pos_a = end_a;
+  }
+  return pos_b;
 }
 
 // Port of mapSet(setA, setB, before, mkSet=true).

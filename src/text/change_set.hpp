@@ -22,6 +22,9 @@ public:
   static change_set from_json(const nlohmann::json& j, std::int64_t max_number, std::int64_t max_insert);
   nlohmann::json to_json() const;
   static change_set empty_of(std::int64_t length);
+  // The change set turning `from` into `to` by replacing only the part between their common
+  // prefix and suffix (so unchanged text keeps its authors); never cuts a surrogate pair.
+  static change_set between(const std::u16string& from, const std::u16string& to);
   // A change set replacing [from, to) of a document of `length` by `insert`.
   static change_set replace(std::int64_t length, std::int64_t from, std::int64_t to, std::u16string insert);
 
@@ -30,6 +33,10 @@ public:
   bool empty() const;
   std::int64_t inserted_length() const;
   std::int64_t deleted_length() const;
+
+  // Where position `pos` of the old document ends up in the new one; `assoc` < 0 keeps it before
+  // text inserted exactly there, otherwise after (CodeMirror's ChangeDesc.mapPos, simple mode).
+  std::int64_t map_pos(std::int64_t pos, int assoc = -1) const;
 
   // Change set applying to the document after `other`; `before` orders this one first at ties.
   change_set map(const change_set& other, bool before = false) const;

@@ -83,6 +83,32 @@ command command::from_json(const nlohmann::json& j) {
       if (!it->is_boolean()) bad("\"resolved\" must be true or false");
       c.resolved = it->get<bool>();
     }
+  } else if (op == "add_tag") {
+    c.op = command_op::add_tag;
+    c.block = new_id(j);
+    c.target = string_member(j, "target", true, 100);
+    c.area = string_member(j, "area", true, 40);
+    if (j.contains("from") || j.contains("to")) {
+      const auto& f = j.contains("from") ? j.at("from") : nlohmann::json();
+      const auto& t = j.contains("to") ? j.at("to") : nlohmann::json();
+      if (!f.is_number_unsigned() || !t.is_number_unsigned() || f.get<std::uint64_t>() > t.get<std::uint64_t>() ||
+          t.get<std::uint64_t>() > (1u << 30))
+        bad("a passage needs 0 <= from <= to");
+      c.from = f.get<std::int64_t>();
+      c.to = t.get<std::int64_t>();
+    }
+    if (j.contains("by") && !j.at("by").is_null()) {
+      if (!j.at("by").is_number_unsigned() || j.at("by").get<std::uint64_t>() > 0xffffffffu) bad("\"by\" must be a member id");
+      c.by = j.at("by").get<std::uint32_t>();
+    }
+  } else if (op == "acknowledge_tag" || op == "remove_tag") {
+    c.op = op == "acknowledge_tag" ? command_op::acknowledge_tag : command_op::remove_tag;
+    c.block = string_member(j, "id", true);
+    auto it = j.find("acknowledged");
+    if (it != j.end()) {
+      if (!it->is_boolean()) bad("\"acknowledged\" must be true or false");
+      c.resolved = it->get<bool>();
+    }
   } else {
     bad("unknown command op");
   }
@@ -108,6 +134,19 @@ nlohmann::json command::to_json() const {
       return {{"op", "add_comment"}, {"id", block}, {"target", target}, {"parent", or_null(parent)}, {"text", text}};
     case command_op::resolve_comment:
       return {{"op", "resolve_comment"}, {"id", block}, {"resolved", resolved}};
+    case command_op::add_tag: {
+      nlohmann::json j{{"op", "add_tag"}, {"id", block}, {"target", target}, {"area", area}};
+      if (from >= 0) {
+        j["from"] = from;
+        j["to"] = to;
+      }
+      if (by) j["by"] = by;
+      return j;
+    }
+    case command_op::acknowledge_tag:
+      return {{"op", "acknowledge_tag"}, {"id", block}, {"acknowledged", resolved}};
+    case command_op::remove_tag:
+      return {{"op", "remove_tag"}, {"id", block}};
   }
   return {};
 }

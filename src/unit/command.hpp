@@ -8,7 +8,18 @@
 
 namespace coplan::unit {
 
-enum class command_op { add_block, remove_block, restore_block, move_block, set_value, add_comment, resolve_comment };
+enum class command_op {
+  add_block,
+  remove_block,
+  restore_block,
+  move_block,
+  set_value,
+  add_comment,
+  resolve_comment,
+  add_tag,
+  acknowledge_tag,
+  remove_tag
+};
 
 struct command {
   command_op op = command_op::set_value;
@@ -20,7 +31,10 @@ struct command {
   std::string target;    // add_comment: section id or block id it is about
   std::string parent;    // add_comment: the comment it answers; empty = a new thread
   std::string text;      // add_comment
-  bool resolved = true;  // resolve_comment
+  bool resolved = true;  // resolve_comment; acknowledge_tag: acknowledged
+  std::string area;      // add_tag
+  std::int64_t from = -1, to = -1;  // add_tag on a passage
+  std::uint32_t by = 0;  // add_tag: whose expertise (0: the one who tags)
 
   // Throws coded_error("bad_command") when the JSON is not a well-formed command.
   static command from_json(const nlohmann::json& j);

@@ -172,11 +172,21 @@ std::shared_ptr<const template_set> template_set::load_dir(const std::string& di
     if (e.path().extension() != ".json") continue;
     std::ifstream in(e.path());
     auto j = nlohmann::json::parse(in);
+    if (e.path().filename() == "expertise.json") {
+      set->expertise_ = j.at("areas");
+      continue;
+    }
     if (!j.contains("phases")) continue;  // data files that are not templates
     set->add(template_spec::from_json(j));
   }
   if (set->all().empty()) throw std::runtime_error("no templates found in " + dir);
   return set;
+}
+
+std::set<std::string> template_set::expertise_ids() const {
+  std::set<std::string> ids;
+  for (const auto& a : expertise_) ids.insert(a.at("id").get<std::string>());
+  return ids;
 }
 
 std::shared_ptr<const template_spec> template_set::find(const std::string& id) const {

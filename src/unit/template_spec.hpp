@@ -73,9 +73,13 @@ public:
   std::shared_ptr<const template_spec> find(const std::string& id) const;
   const std::map<std::string, std::shared_ptr<const template_spec>>& all() const { return by_id_; }
   void add(std::shared_ptr<const template_spec> t) { by_id_[t->id()] = std::move(t); }
+  // Areas of expertise (templates/expertise.json): [{"id","label"}, …].
+  const nlohmann::json& expertise() const { return expertise_; }
+  std::set<std::string> expertise_ids() const;
 
 private:
   std::map<std::string, std::shared_ptr<const template_spec>> by_id_;
+  nlohmann::json expertise_ = nlohmann::json::array();
 };
 
 bool is_scalar(field_kind k);

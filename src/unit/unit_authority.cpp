@@ -66,6 +66,7 @@ unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity id
   std::set<std::uint32_t> ids;
   for (const auto& m : members_) ids.insert(m.id);
   doc_.set_members(std::move(ids));
+  doc_.set_expertise_areas(settings_.expertise_areas);
   summary_.values = doc_.unit_values();
 }
 
@@ -159,7 +160,9 @@ void unit_authority::do_handle(std::shared_ptr<unit_subscriber> sub, std::uint32
   if (failed_) return;
   if (!waiting_joins_.empty() && (std::holds_alternative<push_msg>(msg) || std::holds_alternative<command_msg>(msg))) {
     // Changes wait behind the joins so the joins see a state with nothing in flight.
-    deferred_.push_back({std::move(sub), user, std::move(msg)});
+    deferred_.push_back([this, self = shared_from_this(), sub = std::move(sub), user, msg = std::move(msg)]() mutable {
+      do_handle(std::move(sub), user, std::move(msg));
+    });
     return;
   }
   if (auto* p = std::get_if<push_msg>(&msg)) do_push(sub, user, *p);
@@ -180,6 +183,16 @@ void unit_authority::do_push(const std::shared_ptr<unit_subscriber>& sub, std::u
     sub->deliver(wire::error(e.code(), e.what(), {{"stream", m.stream}, {"version", m.version}}));
     return;
   }
+  auto version_after = accepted.back()->version + 1;
+  commit_text(m.stream, std::move(accepted),
+              [pusher = std::weak_ptr<unit_subscriber>(sub), stream = m.stream, version_after](bool ok) {
+                if (!ok) return;
+                if (auto p = pusher.lock()) p->deliver(wire::pushed(stream, true, version_after));
+              });
+}
+
+void unit_authority::commit_text(std::string stream, std::vector<std::shared_ptr<const text_update>> accepted,
+                                 std::function<void(bool ok)> after) {
   std::vector<store::op_row> rows;
   rows.reserve(accepted.size());
   for (const auto& u : accepted)
@@ -187,23 +200,17 @@ void unit_authority::do_push(const std::shared_ptr<unit_subscriber>& sub, std::u
   ++pending_commits_;
   writer_.append(
       std::move(rows),
-      [self = shared_from_this(), pusher = std::weak_ptr<unit_subscriber>(sub), stream = m.stream,
-       accepted = std::move(accepted)](bool ok, std::int64_t last_id) mutable {
-        boost::asio::post(self->strand_, [self, ok, last_id, pusher = std::move(pusher), stream = std::move(stream),
-                                          accepted = std::move(accepted)]() mutable {
-          self->on_text_committed(ok, last_id, std::move(pusher), std::move(stream), std::move(accepted));
+      [self = shared_from_this(), stream = std::move(stream), accepted = std::move(accepted),
+       after = std::move(after)](bool ok, std::int64_t last_id) mutable {
+        boost::asio::post(self->strand_, [self, ok, last_id, stream = std::move(stream), accepted = std::move(accepted),
+                                          after = std::move(after)] {
+          // Broadcast first: the pusher sees its updates in the stream before `pushed`.
+          if (ok) self->broadcast(wire::updates(stream, accepted));
+          after(ok);
+          self->after_commit(ok, last_id, accepted.size());
         });
       },
       guard_);
-}
-
-void unit_authority::on_text_committed(bool ok, std::int64_t last_id, std::weak_ptr<unit_subscriber> pusher,
-                                       std::string stream, std::vector<std::shared_ptr<const text_update>> accepted) {
-  if (ok) {
-    broadcast(wire::updates(stream, accepted));
-    if (auto p = pusher.lock()) p->deliver(wire::pushed(stream, true, accepted.back()->version + 1));
-  }
-  after_commit(ok, last_id, accepted.size());
 }
 
 void unit_authority::do_command(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, command_msg& m) {
@@ -220,11 +227,16 @@ void unit_authority::do_command(const std::shared_ptr<unit_subscriber>& sub, std
     return;
   }
   last_command_seq_[m.client_id] = m.seq;
-  store::op_row row{0, identity_.id, 1, {}, update->version, user, m.client_id, m.seq, update->time,
+  commit_command(std::move(update), [](bool) {});
+}
+
+void unit_authority::commit_command(std::shared_ptr<const structure_update> update, std::function<void(bool ok)> after) {
+  store::op_row row{0, identity_.id, 1, {}, update->version, update->author, update->client_id, update->seq, update->time,
                     update->cmd.to_json().dump()};
+  const auto& cmd = update->cmd;
   store::op_log_writer::extra_fn extra;
-  if (m.cmd.op == command_op::set_value && m.cmd.block == "unit" && m.cmd.field == "title" && m.cmd.value.is_string()) {
-    extra = [unit = identity_.id, title = m.cmd.value.get<std::string>()](store::database& db) {
+  if (cmd.op == command_op::set_value && cmd.block == "unit" && cmd.field == "title" && cmd.value.is_string()) {
+    extra = [unit = identity_.id, title = cmd.value.get<std::string>()](store::database& db) {
       auto st = db.prepare("UPDATE units SET title = ? WHERE id = ?");
       st.bind(1, title).bind(2, unit);
       st.run();
@@ -233,16 +245,65 @@ void unit_authority::do_command(const std::shared_ptr<unit_subscriber>& sub, std
   ++pending_commits_;
   writer_.append(
       {std::move(row)},
-      [self = shared_from_this(), update](bool ok, std::int64_t last_id) {
-        boost::asio::post(self->strand_, [self, ok, last_id, update] { self->on_command_committed(ok, last_id, update); });
+      [self = shared_from_this(), update = std::move(update), after = std::move(after)](bool ok, std::int64_t last_id) mutable {
+        boost::asio::post(self->strand_, [self, ok, last_id, update = std::move(update), after = std::move(after)] {
+          if (ok) self->broadcast(wire::command(*update));
+          after(ok);
+          self->after_commit(ok, last_id, 1);
+        });
       },
       guard_, std::move(extra));
 }
 
-void unit_authority::on_command_committed(bool ok, std::int64_t last_id,
-                                          std::shared_ptr<const structure_update> update) {
-  if (ok) broadcast(wire::command(*update));
-  after_commit(ok, last_id, 1);
+void unit_authority::when_no_joins_wait(std::function<void()> change) {
+  if (waiting_joins_.empty()) change();
+  else deferred_.push_back(std::move(change));
+}
+
+std::uint64_t unit_authority::server_edit(const std::string& stream,
+                                          std::function<text::change_set(const text::text_buffer&)> make,
+                                          std::uint32_t author) {
+  std::promise<std::uint64_t> done;
+  boost::asio::post(strand_, [this, self = shared_from_this(), &stream, &make, author, &done] {
+    when_no_joins_wait([this, self, stream, make, author, &done] {
+      try {
+        if (failed_) throw coded_error("storage_failed", "the unit could not be saved");
+        const auto* s = doc_.find_stream(stream);
+        if (!s) throw coded_error("unknown_stream", "no text field " + stream.substr(0, 80));
+        std::vector<incoming_update> one(1);
+        one[0].client_id = "server";
+        one[0].changes = make(s->text);
+        std::vector<std::shared_ptr<const text_update>> accepted;
+        doc_.push(stream, s->version, std::move(one), author, now_ms(), accepted);
+        commit_text(stream, std::move(accepted), [this, stream, &done](bool ok) {
+          if (ok) done.set_value(doc_.find_stream(stream)->version);
+          else done.set_exception(std::make_exception_ptr(coded_error("storage_failed", "the edit could not be saved")));
+        });
+      } catch (...) {
+        done.set_exception(std::current_exception());
+      }
+    });
+  });
+  return done.get_future().get();
+}
+
+void unit_authority::server_command(const command& cmd, std::uint32_t author) {
+  std::promise<void> done;
+  boost::asio::post(strand_, [this, self = shared_from_this(), &cmd, author, &done] {
+    when_no_joins_wait([this, self, cmd, author, &done] {
+      try {
+        if (failed_) throw coded_error("storage_failed", "the unit could not be saved");
+        auto update = doc_.apply(cmd, "server", 0, author, now_ms());
+        commit_command(std::move(update), [&done](bool ok) {
+          if (ok) done.set_value();
+          else done.set_exception(std::make_exception_ptr(coded_error("storage_failed", "the change could not be saved")));
+        });
+      } catch (...) {
+        done.set_exception(std::current_exception());
+      }
+    });
+  });
+  done.get_future().get();
 }
 
 void unit_authority::after_commit(bool ok, std::int64_t last_id, std::size_t ops) {
@@ -264,9 +325,9 @@ void unit_authority::serve_waiting() {
   waiting_joins_.clear();
   for (auto& j : joins) do_join(std::move(j.sub), j.user, std::move(std::get<hello_msg>(j.msg)));
   while (!deferred_.empty() && waiting_joins_.empty()) {
-    auto d = std::move(deferred_.front());
+    auto change = std::move(deferred_.front());
     deferred_.pop_front();
-    do_handle(std::move(d.sub), d.user, std::move(d.msg));
+    change();
   }
 }
 
@@ -293,7 +354,9 @@ nlohmann::json unit_authority::snapshot_json() const {
 }
 
 store::snapshot_row unit_authority::snapshot_now() const {
-  return {identity_.id, last_op_id_, doc_.total_ops(), now_ms(), snapshot_json().dump()};
+  // The first snapshot past each multiple of history_checkpoint ops is kept for the history view.
+  bool keep = doc_.total_ops() / settings_.history_checkpoint != ops_at_snapshot_ / settings_.history_checkpoint;
+  return {identity_.id, last_op_id_, doc_.total_ops(), now_ms(), snapshot_json().dump(), keep};
 }
 
 void unit_authority::fail_unit() {
@@ -386,6 +449,7 @@ nlohmann::json unit_authority::welcome(const hello_msg& hello, std::uint32_t use
   }
   return {{"type", "welcome"},
           {"unit", {{"id", identity_.public_id}, {"template", doc_.spec().source()}}},
+          {"expertise", settings_.expertise_list},
           {"you", you},
           {"members", std::move(members)},
           {"structure", doc_.structure_json()},

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <mutex>
 #include <memory>
 #include <string>
@@ -33,7 +34,10 @@ struct member_info {
 };
 
 struct authority_settings {
-  std::uint64_t snapshot_every = 1000;  // ops between snapshots
+  std::uint64_t snapshot_every = 1000;         // ops between snapshots
+  std::uint64_t history_checkpoint = 10'000;   // a snapshot is kept for history every this many ops
+  std::set<std::string> expertise_areas;       // ids of templates/expertise.json
+  nlohmann::json expertise_list = nlohmann::json::array();  // the same, with labels, for clients
 };
 
 struct unit_identity {
@@ -67,6 +71,14 @@ public:
   void join(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, hello_msg hello);
   void leave(unit_subscriber* sub);
   void handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg);
+
+  // An edit made on the server's side for `author` (restoring a field from history): `make`
+  // builds the change set from the field's current text. Waits until it is committed and
+  // broadcast; returns the stream's new version. Blocking-pool threads only. Throws coded_error.
+  std::uint64_t server_edit(const std::string& stream, std::function<text::change_set(const text::text_buffer&)> make,
+                            std::uint32_t author);
+  // A structure command made on the server's side for `author`; waits until committed.
+  void server_command(const command& cmd, std::uint32_t author);
 
   // Runs f(const unit_doc&) on the strand (tests, analytics).
   void inspect(std::function<void(const unit_doc&)> f);
@@ -107,9 +119,12 @@ private:
   void do_command(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, command_msg& m);
   void do_presence(unit_subscriber* sub, presence_msg& m);
   void do_leave(unit_subscriber* sub);
-  void on_text_committed(bool ok, std::int64_t last_id, std::weak_ptr<unit_subscriber> pusher, std::string stream,
-                         std::vector<std::shared_ptr<const text_update>> accepted);
-  void on_command_committed(bool ok, std::int64_t last_id, std::shared_ptr<const structure_update> update);
+  // Persists accepted updates; once committed, broadcasts them and calls `after` (on the strand).
+  void commit_text(std::string stream, std::vector<std::shared_ptr<const text_update>> accepted,
+                   std::function<void(bool ok)> after);
+  void commit_command(std::shared_ptr<const structure_update> update, std::function<void(bool ok)> after);
+  // Runs `change` now, or after the waiting joins are served.
+  void when_no_joins_wait(std::function<void()> change);
   void after_commit(bool ok, std::int64_t last_id, std::size_t ops);
   void serve_waiting();
   void maybe_snapshot();
@@ -135,7 +150,7 @@ private:
   std::map<std::string, std::uint64_t> last_command_seq_;  // per client id, for resend de-duplication
   std::size_t pending_commits_ = 0;
   std::vector<deferred_message> waiting_joins_;
-  std::deque<deferred_message> deferred_;
+  std::deque<std::function<void()>> deferred_;  // changes waiting behind joins
   std::int64_t last_op_id_ = 0;
   std::uint64_t ops_at_snapshot_ = 0;
   bool snapshot_in_flight_ = false;

@@ -121,6 +121,11 @@ unit_doc::push_outcome unit_doc::push(const std::string& stream, std::uint64_t v
   }
   for (auto& u : updates) {
     s.authors.apply(u.changes, author);
+    for (auto& t : tags_)
+      if (t.from >= 0 && t.target == stream) {
+        t.from = u.changes.map_pos(t.from, 1);
+        t.to = std::max(t.from, u.changes.map_pos(t.to, -1));
+      }
     auto tu = std::make_shared<text_update>();
     tu->stream = stream;
     tu->version = s.version++;
@@ -232,6 +237,48 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
       c->resolved_at = cmd.resolved ? time : 0;
       break;
     }
+    case command_op::add_tag: {
+      for (const auto& t : tags_)
+        if (t.id == cmd.block) throw coded_error("duplicate_id", "tag id already used");
+      if (tags_.size() >= limits_.max_comments) throw coded_error("too_large", "too many tags");
+      if (areas_.empty() ? cmd.area.empty() : !areas_.count(cmd.area))
+        throw coded_error("bad_value", "unknown area of expertise " + cmd.area.substr(0, 40));
+      tag_entry t{cmd.block, cmd.area, cmd.target, -1, -1, cmd.by ? cmd.by : author, author, time, {}, false};
+      if (t.by && !members_.empty() && !members_.count(t.by)) throw coded_error("bad_value", "tags name a member's expertise");
+      if (cmd.from >= 0) {
+        const auto* s = find_stream(cmd.target);
+        if (!s) throw coded_error("unknown_stream", "no text field " + cmd.target.substr(0, 80));
+        if (cmd.to > static_cast<std::int64_t>(s->text.size())) throw coded_error("bad_value", "the passage is outside the text");
+        t.from = cmd.from;
+        t.to = cmd.to;
+      } else {
+        auto* b = find_block_mut(cmd.target);
+        if (!spec_->has_section(cmd.target) && !b && cmd.target != "unit")
+          throw coded_error("unknown_block", "no section or block " + cmd.target.substr(0, 40));
+        if (b && b->removed) throw coded_error("block_removed", "block " + cmd.target + " was removed");
+      }
+      tags_.push_back(std::move(t));
+      break;
+    }
+    case command_op::acknowledge_tag:
+    case command_op::remove_tag: {
+      tag_entry* t = nullptr;
+      for (auto& x : tags_)
+        if (x.id == cmd.block && !x.removed) t = &x;
+      if (!t) throw coded_error("unknown_tag", "no tag " + cmd.block.substr(0, 40));
+      if (cmd.op == command_op::remove_tag) {
+        if (author != t->tagged_by && author != t->by)
+          throw coded_error("not_allowed", "only the partner who added a tag, or whose expertise it names, removes it");
+        t->removed = true;
+        break;
+      }
+      if (author == t->by) throw coded_error("not_allowed", "acknowledge your partner's expertise, not your own");
+      auto& acks = t->acknowledged_by;
+      auto it = std::find(acks.begin(), acks.end(), author);
+      if (cmd.resolved && it == acks.end()) acks.push_back(author);
+      if (!cmd.resolved && it != acks.end()) acks.erase(it);
+      break;
+    }
   }
   auto su = std::make_shared<structure_update>();
   su->version = structure_version_++;
@@ -280,9 +327,21 @@ nlohmann::json unit_doc::structure_json() const {
                         {"resolved", c.resolved}, {"resolvedBy", c.resolved_by}, {"resolvedAt", c.resolved_at}});
   nlohmann::json by = nlohmann::json::object();
   for (const auto& [k, v] : values_by_) by[k] = {v.first, v.second};
+  auto tags = nlohmann::json::array();
+  for (const auto& t : tags_) {
+    if (t.removed) continue;
+    nlohmann::json tj{{"id", t.id}, {"area", t.area}, {"target", t.target}, {"by", t.by},
+                      {"taggedBy", t.tagged_by}, {"time", t.time}, {"acknowledgedBy", t.acknowledged_by}};
+    if (t.from >= 0) {
+      tj["from"] = t.from;
+      tj["to"] = t.to;
+    }
+    tags.push_back(std::move(tj));
+  }
   return {{"version", structure_version_},
           {"values", unit_values_},
           {"valuesBy", std::move(by)},
+          {"tags", std::move(tags)},
           {"lists", std::move(lists)},
           {"comments", std::move(comments)}};
 }
@@ -295,7 +354,7 @@ nlohmann::json unit_doc::stream_json(const std::string& id) const {
 nlohmann::json unit_doc::to_json() const {
   nlohmann::json streams = nlohmann::json::object();
   for (const auto& [id, s] : streams_) streams[id] = stream_json(id);
-  return {{"template", spec_->id()}, {"structure", structure_json()}, {"streams", std::move(streams)}};
+  return {{"template", spec_->id()}, {"ops", total_ops_}, {"structure", structure_json()}, {"streams", std::move(streams)}};
 }
 
 unit_doc unit_doc::copy_for_reuse() const {
@@ -335,6 +394,12 @@ unit_doc unit_doc::from_json(std::shared_ptr<const template_spec> spec, unit_lim
       d.lists_[list_id].push_back(std::move(bl));
     }
   }
+  d.total_ops_ = j.value("ops", std::uint64_t{0});
+  if (st.contains("tags"))
+    for (const auto& t : st.at("tags"))
+      d.tags_.push_back({t.at("id"), t.at("area"), t.at("target"), t.value("from", std::int64_t{-1}), t.value("to", std::int64_t{-1}),
+                         t.at("by"), t.at("taggedBy"), t.at("time"), t.at("acknowledgedBy").get<std::vector<std::uint32_t>>(),
+                         false});
   for (const auto& c : st.at("comments"))
     d.comments_.push_back({c.at("id"), c.at("target"), c.at("parent"), c.at("author"), c.at("time"), c.at("text"),
                            c.at("resolved"), c.at("resolvedBy"), c.at("resolvedAt")});

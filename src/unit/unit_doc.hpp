@@ -78,6 +78,21 @@ struct comment_entry {
   std::int64_t resolved_at = 0;
 };
 
+// An area of expertise a block, section or passage draws on, and who brought it; the partner
+// acknowledges it ("I learned from this").
+struct tag_entry {
+  std::string id;
+  std::string area;
+  std::string target;          // section id, block id, or a stream id for a passage
+  std::int64_t from = -1;      // passage range in the target stream (UTF-16), -1 when not a passage
+  std::int64_t to = -1;
+  std::uint32_t by = 0;        // whose expertise
+  std::uint32_t tagged_by = 0;
+  std::int64_t time = 0;
+  std::vector<std::uint32_t> acknowledged_by;
+  bool removed = false;
+};
+
 class unit_doc {
 public:
   unit_doc(std::shared_ptr<const template_spec> spec, unit_limits limits);
@@ -110,6 +125,9 @@ public:
   const std::vector<block>& list(const std::string& id) const;
   const block* find_block(const std::string& id) const;
   const std::vector<comment_entry>& comments() const { return comments_; }
+  const std::vector<tag_entry>& tags() const { return tags_; }
+  // Areas of expertise tags may name (empty: any short id).
+  void set_expertise_areas(std::set<std::string> areas) { areas_ = std::move(areas); }
   // Members whose ids member fields may hold (empty: any id).
   void set_members(std::set<std::uint32_t> members) { members_ = std::move(members); }
   std::uint64_t total_ops() const { return total_ops_; }
@@ -147,7 +165,9 @@ private:
   std::map<std::string, std::pair<std::uint32_t, std::int64_t>> values_by_;  // who set each unit value, when
   std::map<std::string, std::vector<block>> lists_;  // every list of the template, in order, tombstones kept
   std::vector<comment_entry> comments_;
+  std::vector<tag_entry> tags_;
   std::set<std::uint32_t> members_;
+  std::set<std::string> areas_;
   std::map<std::string, text_stream> streams_;
   std::uint64_t structure_version_ = 0;
   std::deque<std::shared_ptr<const structure_update>> recent_structure_;

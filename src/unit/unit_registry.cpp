@@ -18,7 +18,10 @@ unit_registry::unit_registry(boost::asio::any_io_executor ex, store::op_log_writ
       accounts_(db),
       templates_(std::move(templates)),
       limits_(limits),
-      settings_(settings) {}
+      settings_(settings) {
+  settings_.expertise_areas = templates_->expertise_ids();
+  settings_.expertise_list = templates_->expertise();
+}
 
 std::shared_ptr<unit_authority> unit_registry::open(const store::unit_record& unit) {
   std::lock_guard lock(mutex_);

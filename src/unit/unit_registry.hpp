@@ -36,6 +36,7 @@ public:
   std::size_t open_count();
 
   const template_set& templates() const { return *templates_; }
+  std::shared_ptr<const template_set> templates_ptr() const { return templates_; }
   const unit_limits& limits() const { return limits_; }
 
 private:

@@ -128,3 +128,23 @@ TEST(ChangeSet, MapOrdersConcurrentInsertsLikeCodeMirror) {
   t3.apply(del.map(a));
   EXPECT_EQ(t3.to_utf8(), "aAd");
 }
+
+TEST(ChangeSet, BetweenReplacesOnlyTheDifferenceAndKeepsPairsWhole) {
+  auto check = [](const std::u16string& a, const std::u16string& b) {
+    auto c = change_set::between(a, b);
+    text_buffer t(a);
+    t.validate(c);
+    t.apply(c);
+    EXPECT_EQ(t.to_u16(), b);
+    return c;
+  };
+  auto c = check(u"the quick fox", u"the slow fox");
+  EXPECT_EQ(c.deleted_length(), 5);  // "quick" only
+  EXPECT_EQ(c.inserted_length(), 4);
+  check(u"", u"new");
+  check(u"old", u"");
+  check(u"same", u"same");
+  check(u"a😀b", u"a😃b");  // same high surrogate: the pair is replaced whole
+  EXPECT_EQ(change_set::between(u"a😀b", u"a😃b").deleted_length(), 2);
+  check(u"x😀", u"x😀😀");
+}

@@ -1,0 +1,183 @@
+// History of units: timeline, past versions, blame, contributions (see history_service.hpp).
+#include "review/history_service.hpp"
+
+#include <ctime>
+
+#include "review/contribution_report.hpp"
+#include "text/coded_error.hpp"
+
+namespace coplan::review {
+
+namespace {
+
+std::string day_of(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+}  // namespace
+
+history_service::history_service(store::store& db, std::shared_ptr<const unit::template_set> templates,
+                                 unit::unit_limits limits, std::size_t max_units)
+    : db_(db), templates_(std::move(templates)), limits_(limits), max_units_(max_units) {}
+
+std::shared_ptr<const unit::template_spec> history_service::spec_of(const unit_history& h) const {
+  auto spec = templates_->find(h.template_id);
+  if (!spec) throw std::runtime_error("unknown template " + h.template_id);
+  return spec;
+}
+
+history_service::unit_history& history_service::refresh(const store::unit_record& unit) {
+  auto it = std::find_if(cache_.begin(), cache_.end(), [&](const unit_history& h) { return h.unit_id == unit.id; });
+  if (it == cache_.end()) {
+    cache_.emplace_front();
+    auto& h = cache_.front();
+    h.unit_id = unit.id;
+    h.template_id = unit.template_id;
+    auto db = db_.borrow();
+    auto st = db->prepare("SELECT id, ops, upto_op FROM snapshots WHERE unit_id = ? AND keep = 1 ORDER BY ops, id");
+    st.bind(1, unit.id);
+    while (st.step())
+      h.checkpoints.push_back({st.int64(0), static_cast<std::uint64_t>(st.int64(1)), st.int64(2)});
+    if (h.checkpoints.empty() || h.checkpoints.front().ops != 0)
+      throw std::runtime_error("unit " + unit.public_id + " has no initial snapshot");
+    h.initial_upto = h.checkpoints.front().upto_op;
+    while (cache_.size() > max_units_) cache_.pop_back();
+  } else if (it != cache_.begin()) {
+    cache_.splice(cache_.begin(), cache_, it);
+  }
+  auto& h = cache_.front();
+  h.used = std::chrono::steady_clock::now();
+  // Bring the op list up to date with what has been committed since.
+  auto db = db_.borrow();
+  auto after = h.ops.empty() ? h.initial_upto : h.ops.back().id;
+  auto st = db->prepare("SELECT id, time, author, kind FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
+  st.bind(1, after).bind(2, unit.id);
+  while (st.step())
+    h.ops.push_back({st.int64(0), st.int64(1), static_cast<std::uint32_t>(st.int64(2)), static_cast<int>(st.int64(3))});
+  // Checkpoints written since (kept snapshots) help later jumps.
+  auto cp = db->prepare("SELECT id, ops, upto_op FROM snapshots WHERE unit_id = ? AND keep = 1 AND ops > ? ORDER BY ops, id");
+  cp.bind(1, unit.id).bind(2, static_cast<std::int64_t>(h.checkpoints.back().ops));
+  while (cp.step()) h.checkpoints.push_back({cp.int64(0), static_cast<std::uint64_t>(cp.int64(1)), cp.int64(2)});
+  return h;
+}
+
+std::vector<store::op_row> history_service::rows_between(std::int64_t unit_id, std::int64_t after_id, std::int64_t upto_id) {
+  auto db = db_.borrow();
+  auto st = db->prepare(
+      "SELECT id, unit_id, kind, stream, version, author, client_id, client_seq, time, payload FROM oplog "
+      "WHERE id > ? AND id <= ? AND unit_id = ? ORDER BY id");
+  st.bind(1, after_id).bind(2, upto_id).bind(3, unit_id);
+  std::vector<store::op_row> out;
+  while (st.step())
+    out.push_back({st.int64(0), st.int64(1), static_cast<int>(st.int64(2)), st.text(3),
+                   static_cast<std::uint64_t>(st.int64(4)), static_cast<std::uint32_t>(st.int64(5)), st.text(6),
+                   static_cast<std::uint64_t>(st.int64(7)), st.int64(8), st.text(9)});
+  return out;
+}
+
+nlohmann::json history_service::snapshot_data(std::int64_t snapshot_id) {
+  auto db = db_.borrow();
+  auto st = db->prepare("SELECT data FROM snapshots WHERE id = ?");
+  st.bind(1, snapshot_id);
+  if (!st.step()) throw std::runtime_error("snapshot vanished");
+  return nlohmann::json::parse(st.text(0));
+}
+
+history_replay& history_service::full_replay(unit_history& h) {
+  if (!h.full) h.full = std::make_unique<history_replay>(spec_of(h), limits_, snapshot_data(h.checkpoints.front().snapshot_id), true);
+  auto done = h.full->ops();
+  if (done < h.ops.size()) {
+    auto after = done == 0 ? h.initial_upto : h.ops[done - 1].id;
+    for (const auto& row : rows_between(h.unit_id, after, h.ops.back().id)) h.full->apply(row);
+  }
+  return *h.full;
+}
+
+history_replay& history_service::replay_to(unit_history& h, std::uint64_t op) {
+  if (op > h.ops.size())
+    throw coded_error("bad_version", "the unit has " + std::to_string(h.ops.size()) + " ops, not " + std::to_string(op));
+  // Start from the cursor when it is on the way, else from the nearest checkpoint at or before `op`.
+  const checkpoint* best = &h.checkpoints.front();
+  for (const auto& c : h.checkpoints)
+    if (c.ops <= op && c.ops >= best->ops) best = &c;
+  if (!h.cursor || h.cursor->ops() > op || h.cursor->ops() < best->ops)
+    h.cursor = std::make_unique<history_replay>(spec_of(h), limits_, snapshot_data(best->snapshot_id), false);
+  auto from = h.cursor->ops();
+  if (from < op) {
+    auto after = from == 0 ? h.initial_upto : h.ops[from - 1].id;
+    for (const auto& row : rows_between(h.unit_id, after, h.ops[op - 1].id)) h.cursor->apply(row);
+  }
+  return *h.cursor;
+}
+
+nlohmann::json history_service::timeline(const store::unit_record& unit) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  auto days = nlohmann::json::array();
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    auto day = day_of(h.ops[i].time);
+    if (days.empty() || days.back()["day"] != day)
+      days.push_back({{"day", day}, {"first", i + 1}, {"last", i + 1}, {"byUser", nlohmann::json::object()}});
+    auto& d = days.back();
+    d["last"] = i + 1;
+    auto& by = d["byUser"][std::to_string(h.ops[i].author)];
+    by = by.is_null() ? 1 : by.get<int>() + 1;
+  }
+  auto cps = nlohmann::json::array();
+  for (const auto& c : h.checkpoints) cps.push_back(c.ops);
+  return {{"ops", h.ops.size()},
+          {"firstTime", h.ops.empty() ? 0 : h.ops.front().time},
+          {"lastTime", h.ops.empty() ? 0 : h.ops.back().time},
+          {"days", std::move(days)},
+          {"checkpoints", std::move(cps)}};
+}
+
+nlohmann::json history_service::state_at(const store::unit_record& unit, std::uint64_t op) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  auto& r = replay_to(h, op);
+  auto j = r.doc().to_json();
+  j.erase("template");
+  j["op"] = op;
+  j["ops"] = h.ops.size();
+  if (op > 0) {
+    const auto& m = h.ops[op - 1];
+    j["at"] = {{"time", m.time}, {"author", m.author}, {"kind", m.kind == 0 ? "text" : "structure"}};
+  }
+  return j;
+}
+
+std::optional<std::string> history_service::text_at(const store::unit_record& unit, std::uint64_t op,
+                                                    const std::string& stream) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  const auto* s = replay_to(h, op).doc().find_stream(stream);
+  if (!s) return std::nullopt;
+  return s->text.to_utf8();
+}
+
+nlohmann::json history_service::blame(const store::unit_record& unit) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  auto& r = full_replay(h);
+  nlohmann::json streams = nlohmann::json::object();
+  for (const auto& [id, spans] : r.blame()) {
+    if (!r.doc().find_stream(id) || r.doc().find_stream(id)->text.size() == 0) continue;
+    streams[id] = history_replay::blame_json(spans);
+  }
+  return {{"ops", r.ops()}, {"streams", std::move(streams)}};
+}
+
+nlohmann::json history_service::contributions(const store::unit_record& unit, const std::vector<unit::member_info>& members,
+                                              const nlohmann::json& expertise) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  return contribution_report::compute(full_replay(h), members, expertise);
+}
+
+}  // namespace coplan::review

@@ -1,0 +1,82 @@
+// history_service: the history of units, for the timeslider, the blame view and the contribution
+// view. Per unit it caches the list of ops (ids, times, authors) and a full replay with the record
+// (blame and counts), both brought up to date incrementally from the op log; any past version is
+// rebuilt from the nearest kept snapshot plus at most ~10,000 ops. Thread-safe: one mutex guards the
+// cache; callers are blocking-pool threads.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "review/history_replay.hpp"
+#include "store/account_store.hpp"
+#include "store/store.hpp"
+#include "unit/template_spec.hpp"
+#include "unit/unit_authority.hpp"
+
+namespace coplan::review {
+
+class history_service {
+public:
+  history_service(store::store& db, std::shared_ptr<const unit::template_set> templates, unit::unit_limits limits,
+                  std::size_t max_units = 4);
+
+  // Number of ops, per-day ranges (with each member's op count), kept checkpoints.
+  nlohmann::json timeline(const store::unit_record& unit);
+  // The unit after its first `op` ops: structure, every text with its author runs, and what op
+  // `op` was. Throws coded_error("bad_version") for an op past the end.
+  nlohmann::json state_at(const store::unit_record& unit, std::uint64_t op);
+  // Blame spans of every text field now: [[length, author, time, revisedBy], …].
+  nlohmann::json blame(const store::unit_record& unit);
+  nlohmann::json contributions(const store::unit_record& unit, const std::vector<unit::member_info>& members,
+                               const nlohmann::json& expertise);
+  // The text of `stream` after `op` ops (for restoring a field from the past); nothing when the
+  // stream did not exist then.
+  std::optional<std::string> text_at(const store::unit_record& unit, std::uint64_t op, const std::string& stream);
+
+private:
+  struct op_meta {
+    std::int64_t id;
+    std::int64_t time;
+    std::uint32_t author;
+    int kind;
+  };
+  struct checkpoint {
+    std::int64_t snapshot_id;
+    std::uint64_t ops;
+    std::int64_t upto_op;
+  };
+  struct unit_history {
+    std::int64_t unit_id = 0;
+    std::string template_id;
+    std::vector<op_meta> ops;  // every op since the unit was created, in order
+    std::int64_t initial_upto = 0;
+    std::vector<checkpoint> checkpoints;  // kept snapshots, by ops
+    std::unique_ptr<history_replay> full;   // with the record, at ops.size() (built on demand)
+    std::unique_ptr<history_replay> cursor; // the last past version asked for
+    std::chrono::steady_clock::time_point used;
+  };
+
+  unit_history& refresh(const store::unit_record& unit);  // with mutex_ held
+  history_replay& full_replay(unit_history& h);           // with mutex_ held
+  history_replay& replay_to(unit_history& h, std::uint64_t op);
+  std::vector<store::op_row> rows_between(std::int64_t unit_id, std::int64_t after_id, std::int64_t upto_id);
+  nlohmann::json snapshot_data(std::int64_t snapshot_id);
+  std::shared_ptr<const unit::template_spec> spec_of(const unit_history& h) const;
+
+  store::store& db_;
+  std::shared_ptr<const unit::template_set> templates_;
+  unit::unit_limits limits_;
+  std::size_t max_units_;
+  std::mutex mutex_;
+  std::list<unit_history> cache_;  // guarded by mutex_; most recently used first
+};
+
+}  // namespace coplan::review
