@@ -167,8 +167,9 @@ nlohmann::json history_service::blame(const store::unit_record& unit) {
   auto& r = full_replay(h);
   nlohmann::json streams = nlohmann::json::object();
   for (const auto& [id, spans] : r.blame()) {
-    if (!r.doc().find_stream(id) || r.doc().find_stream(id)->text.size() == 0) continue;
-    streams[id] = history_replay::blame_json(spans);
+    const auto* s = r.doc().find_stream(id);
+    if (!s || s->text.size() == 0) continue;
+    streams[id] = {{"version", s->version}, {"spans", history_replay::blame_json(spans)}};
   }
   return {{"ops", r.ops()}, {"streams", std::move(streams)}};
 }

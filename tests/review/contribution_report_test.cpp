@@ -219,7 +219,7 @@ TEST(Contributions, EveryFigureMatchesTheScript) {
   // Blame: the teacher's goals text the librarian cut into is shared work.
   auto blame = http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/blame", "", cookie).body;
   bool shared = false;
-  for (const auto& span : blame["streams"]["unit.goals"])
+  for (const auto& span : blame["streams"]["unit.goals"]["spans"])
     if (span[1] == T && span[3] == L) shared = true;
   EXPECT_TRUE(shared) << blame.dump();
 

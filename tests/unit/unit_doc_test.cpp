@@ -182,6 +182,10 @@ TEST(UnitDoc, JsonRoundTripKeepsTextsRunsVersionsAndStructure) {
   auto back = unit_doc::from_json(ubd(), {}, json::parse(j.dump()));
   EXPECT_EQ(back.to_json(), j);
   EXPECT_EQ(back.find_stream("unit.goals")->text.to_utf8(), "héllo big 😀");
+  // Regression (snapshot op count lost on reload): a restored unit keeps counting its ops from
+  // where it was, so its snapshots and history checkpoints line up with the op log.
+  EXPECT_EQ(back.total_ops(), d.total_ops());
+  EXPECT_EQ(back.total_ops(), 4u);  // 2 pushes and 2 commands before the round trip
   EXPECT_EQ(back.find_stream("unit.goals")->authors.length_by(2), 4u);
 }
 

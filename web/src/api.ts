@@ -39,6 +39,25 @@ export interface UnitSummary {
   online: number[];
 }
 
+export interface Timeline {
+  ops: number;
+  firstTime: number;
+  lastTime: number;
+  days: { day: string; first: number; last: number; byUser: Record<string, number> }[];
+  checkpoints: number[];
+}
+
+export interface PastState {
+  op: number;
+  ops: number;
+  at?: { time: number; author: number; kind: string };
+  structure: import("./sync/protocol").StructureState;
+  streams: Record<string, { version: number; text: string; authors: [number, number][] }>;
+}
+
+/** [length, author, time, revisedBy] */
+export type BlameSpan = [number, number, number, number];
+
 export interface Partnership {
   id: number;
   name: string;
@@ -62,4 +81,11 @@ export const api = {
     call<{ unit: UnitSummary }>("POST", "/api/units", { partnership, template, title }),
   duplicateUnit: (id: string, title?: string) => call<{ unit: UnitSummary }>("POST", `/api/units/${id}/duplicate`, { title }),
   archiveUnit: (id: string, archived: boolean) => call<{ unit: UnitSummary }>("POST", `/api/units/${id}/archive`, { archived }),
+  unit: (id: string) => call<{ unit: UnitSummary }>("GET", `/api/units/${id}`),
+  template: (id: string) => call<{ template: any }>("GET", `/api/templates/${id}`),
+  history: (id: string) => call<Timeline>("GET", `/api/units/${id}/history`),
+  historyAt: (id: string, op: number) => call<PastState>("GET", `/api/units/${id}/history/${op}`),
+  restore: (id: string, body: { op: number; stream?: string; block?: string }) => call<unknown>("POST", `/api/units/${id}/restore`, body),
+  blame: (id: string) => call<{ ops: number; streams: Record<string, { version: number; spans: BlameSpan[] }> }>("GET", `/api/units/${id}/blame`),
+  contributions: (id: string) => call<any>("GET", `/api/units/${id}/contributions`),
 };

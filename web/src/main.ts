@@ -4,6 +4,8 @@ import { api, type User } from "./api";
 import { homePage } from "./ui/home-page";
 import { signInPage } from "./ui/signin-page";
 import { unitPage } from "./ui/unit-page";
+import { historyPage } from "./ui/history-page";
+import { contributionsPage } from "./ui/contributions-page";
 
 const root = document.getElementById("app")!;
 let user: User | null = null;
@@ -33,6 +35,21 @@ function route() {
       navigate(next && next !== "/signin" ? next : "/", true);
     });
     document.title = "Sign in · Coplan";
+    return;
+  }
+  const sub = path.match(/^\/unit\/([a-z0-9]+)\/(history|contributions)$/);
+  if (sub) {
+    const page = sub[2] === "history" ? historyPage : contributionsPage;
+    let stop = () => {};
+    let gone = false;
+    cleanup = () => {
+      gone = true;
+      stop();
+    };
+    page(root, sub[1], user, navigate)
+      .then((s) => (gone ? s() : (stop = s)))
+      .catch(() => root.replaceChildren(Object.assign(document.createElement("p"), { textContent: "Could not load this page." })));
+    document.title = `${sub[2] === "history" ? "History" : "Contributions"} · Coplan`;
     return;
   }
   const unit = path.match(/^\/unit\/([a-z0-9]+)$/);

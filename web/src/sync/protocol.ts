@@ -47,6 +47,18 @@ export interface CommentState {
   resolvedAt: number;
 }
 
+export interface TagState {
+  id: string;
+  area: string;
+  target: string;
+  from?: number;
+  to?: number;
+  by: number;
+  taggedBy: number;
+  time: number;
+  acknowledgedBy: number[];
+}
+
 export interface StructureState {
   version: number;
   values: Record<string, unknown>;
@@ -54,6 +66,7 @@ export interface StructureState {
   valuesBy?: Record<string, [number, number]>;
   lists: Record<string, BlockState[]>;
   comments: CommentState[];
+  tags?: TagState[];
 }
 
 export type Command =
@@ -63,7 +76,10 @@ export type Command =
   | { op: "move_block"; id: string; after: string | null }
   | { op: "set"; block: string; field: string; value: unknown }
   | { op: "add_comment"; id: string; target: string; parent: string | null; text: string }
-  | { op: "resolve_comment"; id: string; resolved: boolean };
+  | { op: "resolve_comment"; id: string; resolved: boolean }
+  | { op: "add_tag"; id: string; area: string; target: string; by?: number; from?: number; to?: number }
+  | { op: "acknowledge_tag"; id: string; acknowledged: boolean }
+  | { op: "remove_tag"; id: string };
 
 export interface WireCommand {
   v: number;
@@ -78,6 +94,7 @@ export type ServerMessage =
   | {
       type: "welcome";
       unit: { id: string; template: unknown };
+      expertise: { id: string; label: string }[];
       you: Member;
       members: Member[];
       structure: StructureState;

@@ -36,6 +36,7 @@ export class StreamPeer {
   private waitFor = 0;
   private ownConfirmed = 0;
   private listeners = new Set<(kind: PeerEvent) => void>();
+  private changeListeners = new Set<(changes: ChangeSet) => void>();
 
   constructor(
     readonly stream: string,
@@ -77,16 +78,23 @@ export class StreamPeer {
   }
 
   /** Called by the attached view (or by `applyLocal`) after each transaction. */
-  viewUpdated(state: EditorState, local: boolean): void {
+  viewUpdated(state: EditorState, local: boolean, changes?: ChangeSet): void {
     this.state = state;
+    if (changes && !changes.empty) for (const f of this.changeListeners) f(changes);
     if (local) this.maybePush();
+  }
+
+  /** Every change to the text, local or remote (for anchors that follow the text). */
+  onChanges(f: (changes: ChangeSet) => void): () => void {
+    this.changeListeners.add(f);
+    return () => this.changeListeners.delete(f);
   }
 
   /** Applies a local change when no view is attached (tests, programmatic edits). */
   applyLocal(spec: TransactionSpec): void {
     const tr = this.state.update(spec);
     if (this.host) this.host.dispatch(tr);
-    else this.viewUpdated(tr.state, true);
+    else this.viewUpdated(tr.state, true, tr.changes);
   }
 
   onChange(f: (kind: PeerEvent) => void): () => void {
@@ -96,7 +104,7 @@ export class StreamPeer {
 
   private dispatch(tr: Transaction): void {
     if (this.host) this.host.dispatch(tr);
-    else this.state = tr.state;
+    else this.viewUpdated(tr.state, false, tr.changes);
   }
 
   maybePush(): void {

@@ -32,6 +32,7 @@ export function applyCommand(s: StructureState, cmd: Command, author = 0, time =
     valuesBy: { ...(s.valuesBy ?? {}) },
     lists,
     comments: s.comments.map((c) => ({ ...c })),
+    tags: (s.tags ?? []).map((t) => ({ ...t, acknowledgedBy: [...t.acknowledgedBy] })),
   };
   const at = (id: string) => locate(next, id);
   switch (cmd.op) {
@@ -75,6 +76,20 @@ export function applyCommand(s: StructureState, cmd: Command, author = 0, time =
     case "add_comment":
       if (next.comments.some((c) => c.id === cmd.id)) return s;
       next.comments.push({ id: cmd.id, target: cmd.target, parent: cmd.parent ?? "", author, time, text: cmd.text, resolved: false, resolvedBy: 0, resolvedAt: 0 });
+      break;
+    case "add_tag":
+      if (next.tags!.some((t) => t.id === cmd.id)) return s;
+      next.tags!.push({ id: cmd.id, area: cmd.area, target: cmd.target, from: cmd.from, to: cmd.to, by: cmd.by ?? author, taggedBy: author, time, acknowledgedBy: [] });
+      break;
+    case "acknowledge_tag": {
+      const t = next.tags!.find((x) => x.id === cmd.id);
+      if (!t) return s;
+      t.acknowledgedBy = t.acknowledgedBy.filter((x) => x !== author);
+      if (cmd.acknowledged) t.acknowledgedBy.push(author);
+      break;
+    }
+    case "remove_tag":
+      next.tags = next.tags!.filter((t) => t.id !== cmd.id);
       break;
     case "resolve_comment": {
       const c = next.comments.find((x) => x.id === cmd.id);

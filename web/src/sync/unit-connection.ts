@@ -2,7 +2,7 @@
 // routes the server's messages to the field peers and the structure model, re-sends what is
 // unconfirmed after every reconnect, and reconnects with exponential backoff and jitter. It has no
 // DOM dependency: the browser passes its WebSocket, tests pass the `ws` package.
-import type { Extension } from "@codemirror/state";
+import type { ChangeSet, Extension } from "@codemirror/state";
 import { StreamPeer, type PeerLink } from "./stream-peer";
 import { StructureModel } from "./structure-model";
 import type { Command, FullStream, Member, ServerMessage, StructureState } from "./protocol";
@@ -63,6 +63,7 @@ export class UnitConnection implements PeerLink {
   you: Member | null = null;
   members: Member[] = [];
   template: any = null;
+  expertise: { id: string; label: string }[] = [];
   unitId = "";
   private socket: SocketLike | null = null;
   private attempt = 0;
@@ -239,6 +240,7 @@ export class UnitConnection implements PeerLink {
     this.you = msg.you;
     this.members = msg.members;
     this.template = msg.unit.template;
+    this.expertise = msg.expertise ?? [];
     this.unitId = msg.unit.id;
     this.structure.confirmed = msg.structure;
     this.structure.me = msg.you.id;
@@ -272,8 +274,20 @@ export class UnitConnection implements PeerLink {
   private addPeer(id: string, full: FullStream): StreamPeer {
     const peer = new StreamPeer(id, this, full, this.opts.extensionsFor?.(id) ?? []);
     this.peers.set(id, peer);
+    peer.onChanges((changes) => this.mapPassageTags(id, changes));
     this.emit("peer", peer);
     return peer;
+  }
+
+  /** Tags on passages follow the text as it changes (the server does the same on its side). */
+  private mapPassageTags(stream: string, changes: ChangeSet) {
+    const map = (t: { target: string; from?: number; to?: number }) => {
+      if (t.target !== stream || t.from === undefined || t.to === undefined) return;
+      t.from = changes.mapPos(t.from, 1);
+      t.to = Math.max(t.from, changes.mapPos(t.to, -1));
+    };
+    for (const t of this.structure.confirmed.tags ?? []) map(t);
+    for (const p of this.structure.pending) if (p.cmd.op === "add_tag") map(p.cmd);
   }
 
   /** A block's text fields exist (empty, version 0) as soon as the block does. */

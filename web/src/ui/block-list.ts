@@ -5,6 +5,7 @@
 import type { BlockState } from "../sync/protocol";
 import { h, toast } from "./dom";
 import type { PageContext } from "./page-context";
+import { ExpertisePanel } from "./expertise";
 import type { FieldSpec } from "./scalar-field";
 
 const segments = [
@@ -23,6 +24,7 @@ export class BlockList {
   readonly element: HTMLElement;
   private list: HTMLOListElement;
   private cards = new Map<string, HTMLElement>();
+  private tagPanels = new Map<string, ExpertisePanel>();
   private empty: HTMLElement;
   private dragging: string | null = null;
   private readonly itemLabel: string;
@@ -100,7 +102,9 @@ export class BlockList {
         this.ctx.release(card);
         card.remove();
         this.cards.delete(id);
+        this.tagPanels.delete(id);
       }
+    for (const p of this.tagPanels.values()) p.update();
     live.forEach((b, index) => {
       let card = this.cards.get(b.id);
       if (!card) {
@@ -146,6 +150,10 @@ export class BlockList {
     for (const f of shown) if (f.kind !== "text") row.append(this.ctx.scalar(id, f));
     if (row.childElementCount) card.append(row);
     for (const f of shown) if (f.kind === "text" && f !== title) card.append(this.ctx.text(id, f));
+    const tags = new ExpertisePanel(this.ctx, id, `this ${this.itemLabel.toLowerCase()}`, () =>
+      this.fields.filter((f) => f.kind === "text").map((f) => `${id}.${f.id}`));
+    this.tagPanels.set(id, tags);
+    card.append(tags.element);
     this.wireReorder(card, id, handle);
     return card;
   }

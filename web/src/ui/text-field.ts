@@ -7,6 +7,11 @@ import type { UnitConnection } from "../sync/unit-connection";
 import type { StreamPeer } from "../sync/stream-peer";
 import { authorship, setAuthorRuns, type AuthorInfo } from "./authorship";
 import { remoteCursors } from "./remote-cursors";
+import { sharedWork } from "./blame";
+import { lastSelection } from "./expertise";
+
+/** Page-level observers of every field (the blame view follows the caret). */
+export const hooks: { onCaret?: (stream: string, pos: number, focused: boolean) => void } = {};
 
 /** Per-view settings (labels, placeholder), swapped in whenever a view mounts the state. */
 const viewConfig = new Compartment();
@@ -20,12 +25,16 @@ export function fieldExtensions(conn: UnitConnection, stream: string, info: Auth
     EditorView.lineWrapping,
     authorship(info),
     remoteCursors(),
+    sharedWork(),
     viewConfig.of([]),
     EditorView.updateListener.of((u) => {
       const peer = conn.peers.get(stream);
       if (!peer) return;
       const local = u.transactions.some((tr) => tr.docChanged && !tr.annotation(Transaction.remote));
-      peer.viewUpdated(u.state, local);
+      peer.viewUpdated(u.state, local, u.changes);
+      const sel = u.state.selection.main;
+      if (u.selectionSet && !sel.empty) Object.assign(lastSelection, { stream, from: sel.from, to: sel.to });
+      if (u.selectionSet || u.focusChanged) hooks.onCaret?.(stream, sel.head, u.view.hasFocus);
       if (u.selectionSet || u.focusChanged) {
         if (presenceTimer) clearTimeout(presenceTimer);
         presenceTimer = setTimeout(() => {

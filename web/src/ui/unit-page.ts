@@ -4,11 +4,13 @@ import type { User } from "../api";
 import type { AuthorInfo } from "./authorship";
 import { BlockList } from "./block-list";
 import { colorOf, roleLabel } from "./colors";
+import { BlameView, setSharedRanges } from "./blame";
 import { CommentsPanel } from "./comments";
+import { ExpertisePanel } from "./expertise";
 import { h, toast } from "./dom";
 import { PageContext, type SectionSpec, type Template } from "./page-context";
 import { setRemoteCursors, type RemoteCursor } from "./remote-cursors";
-import { fieldExtensions } from "./text-field";
+import { fieldExtensions, hooks } from "./text-field";
 
 function when(ms: number): string {
   return new Date(ms).toLocaleDateString(undefined, { month: "short", day: "numeric" });
@@ -45,7 +47,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
 
   let ctx: PageContext | null = null;
   let blockLists: BlockList[] = [];
-  let panels: CommentsPanel[] = [];
+  let panels: { update(): void }[] = [];
+  const blameView = new BlameView(unitId, conn, info);
+  let blameOn = false;
   let refreshers: (() => void)[] = [];
   let online: { user: number; clientID: string }[] = [];
   const presence = new Map<string, Presence>(); // by clientID
@@ -125,8 +129,11 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     const headingId = `sec-${phaseId}-${s.id}`;
     const sec = h("section", { class: "cp-section", "aria-labelledby": headingId, "data-section": s.id });
     const comments = new CommentsPanel(ctx!, s.id, s.label);
-    panels.push(comments);
-    sec.append(h("div", { class: "cp-section-head" }, h("h2", { id: headingId }, s.label), comments.element));
+    const streamsHere = () =>
+      s.fields.filter((f) => f.kind === "text").map((f) => `unit.${f.id}`);
+    const expertise = new ExpertisePanel(ctx!, s.id, s.label, streamsHere);
+    panels.push(comments, expertise);
+    sec.append(h("div", { class: "cp-section-head" }, h("h2", { id: headingId }, s.label), comments.element), expertise.element);
     if (s.help) sec.append(h("p", { class: "cp-help" }, s.help));
     const scalars = h("div", { class: "cp-row" });
     sec.append(scalars);
@@ -274,9 +281,23 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     toggle.addEventListener("change", () => main.classList.toggle("cp-hide-authors", !toggle.checked));
     legend.append(h("label", { class: "cp-toggle", for: "show-authors" }, toggle, " Show colours"));
 
+    const blameToggle = h("input", { type: "checkbox", id: "show-blame" });
+    blameToggle.addEventListener("change", async () => {
+      blameOn = blameToggle.checked;
+      main.classList.toggle("cp-blame-on", blameOn);
+      if (blameOn) {
+        await blameView.refresh();
+        renderShared();
+      } else blameView.show(null);
+    });
+    legend.append(h("label", { class: "cp-toggle", for: "show-blame" }, blameToggle, " Who and when (point at or move the caret into text)"));
+    const link = (label: string, path: string, action: string) =>
+      h("a", { href: path, class: "cp-button-link", "data-action": action, onclick: (e: Event) => { e.preventDefault(); navigate(path); } }, label);
     const actions = h(
       "div",
       { class: "cp-actions" },
+      link("History", `/unit/${unitId}/history`, "history"),
+      link("Who contributed what", `/unit/${unitId}/contributions`, "contributions"),
       h("button", { type: "button", class: "secondary", "data-action": "print", onclick: () => window.print() }, "Print"),
       h("button", { type: "button", class: "secondary", "data-action": "export-md", onclick: downloadMarkdown }, "Download as Markdown"),
     );
@@ -292,12 +313,40 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       tabs,
       tabPanels,
       t.credit ? h("footer", { class: "cp-credit" }, t.credit) : "",
+      blameView.bar,
     );
     for (const f of refreshers) f();
     // Open the tab of the unit's phase (reflection has its own page).
     const phaseTab = t.phases.findIndex((p) => p.id === (view.values.phase ?? "plan"));
     select(phaseTab >= 0 ? phaseTab : 0);
   };
+
+  /** Marks shared work (text one partner wrote and the other revised) in every field. */
+  const renderShared = () => {
+    if (!ctx) return;
+    for (const f of ctx.texts) {
+      const ranges = blameOn ? blameView.sharedRanges(f.element.dataset.stream!) : [];
+      if (ranges) f.view.dispatch({ effects: setSharedRanges.of(ranges) });
+    }
+  };
+  hooks.onCaret = (stream, pos, focused) => {
+    if (!blameOn || !focused) return;
+    blameView.point(stream, pos);
+  };
+  main.addEventListener("mousemove", (e) => {
+    if (!blameOn || !ctx) return;
+    const el = (e.target as HTMLElement).closest?.(".cp-field") as HTMLElement | null;
+    const field = el && [...ctx.texts].find((f) => f.element === el);
+    if (!field) return;
+    const pos = field.view.posAtCoords({ x: e.clientX, y: e.clientY });
+    if (pos !== null) blameView.point(field.element.dataset.stream!, pos);
+  });
+  let blameTimer: ReturnType<typeof setInterval> | null = setInterval(async () => {
+    if (!blameOn) return;
+    blameView.markStale();
+    await blameView.refresh();
+    renderShared();
+  }, 20_000);
 
   conn.on("welcome", () => {
     if (!ctx) build();
@@ -341,6 +390,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
 
   return () => {
     clearInterval(statusTimer);
+    if (blameTimer) clearInterval(blameTimer);
+    blameTimer = null;
+    hooks.onCaret = undefined;
     window.removeEventListener("beforeunload", beforeUnload);
     ctx?.destroy();
     conn.close();

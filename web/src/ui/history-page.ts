@@ -1,0 +1,178 @@
+// The history of a unit: a timeslider over every edit. Drag or step edit by edit, or jump a day
+// at a time, and see the whole unit exactly as it was (every field with its authors, the lists);
+// restore a field, or bring back a removed lesson, as a new edit — history is never rewritten.
+import { api, type PastState, type Timeline, type User } from "../api";
+import type { Member, StructureState } from "../sync/protocol";
+import { colorOf, roleLabel } from "./colors";
+import { h, toast } from "./dom";
+import type { Template } from "./page-context";
+
+function when(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+}
+
+/** A text with its author runs, as read-only coloured spans. */
+export function authoredText(text: string, runs: [number, number][], members: Member[]): HTMLElement {
+  const out = h("div", { class: "cp-past-text" });
+  let pos = 0;
+  for (const [len, author] of runs) {
+    out.append(h("span", { class: `cp-author cp-author-${colorOf(members, author)}`, title: members.find((m) => m.id === author)?.name ?? "" }, text.slice(pos, pos + len)));
+    pos += len;
+  }
+  if (pos < text.length) out.append(text.slice(pos));
+  if (!text) out.append(h("span", { class: "cp-empty" }, "(empty)"));
+  return out;
+}
+
+export async function historyPage(root: HTMLElement, unitId: string, _user: User, navigate: (p: string) => void): Promise<() => void> {
+  const main = h("main", { id: "main", class: "cp-unit cp-history" }, h("p", {}, "Loading the history…"));
+  root.replaceChildren(
+    h("header", { class: "cp-topbar" },
+      h("a", { href: `/unit/${unitId}`, class: "cp-back", onclick: (e: Event) => { e.preventDefault(); navigate(`/unit/${unitId}`); } }, "← Back to the unit"),
+      h("span", { class: "cp-brand" }, "Coplan")),
+    main,
+  );
+  const [{ unit }, timeline] = await Promise.all([api.unit(unitId), api.history(unitId)]);
+  const { template } = await api.template(unit.template);
+  const t = template as Template;
+  const members: Member[] = unit.members.map((m) => ({ id: m.id, name: m.name, role: m.role }));
+  let tl: Timeline = timeline;
+  let current: PastState = await api.historyAt(unitId, tl.ops);
+  let shown: PastState = current;
+
+  const slider = h("input", { type: "range", id: "history-slider", min: 0, max: tl.ops, value: tl.ops, step: 1, "aria-describedby": "history-where" });
+  const where = h("p", { id: "history-where", class: "cp-history-where", "aria-live": "polite" });
+  const body = h("div", { class: "cp-history-body" });
+  const button = (label: string, action: string, run: () => void) => h("button", { type: "button", class: "secondary", "data-action": action, onclick: run }, label);
+  const dayOf = (op: number) => tl.days.findIndex((d) => op >= d.first && op <= d.last);
+  const go = (op: number) => {
+    slider.value = String(Math.max(0, Math.min(tl.ops, op)));
+    load();
+  };
+  const controls = h("div", { class: "cp-history-controls" },
+    button("◀ Previous day", "prev-day", () => {
+      const op = Number(slider.value);
+      const d = dayOf(op);
+      go(d <= 0 ? 0 : op > tl.days[d].first ? tl.days[d].first - 1 : tl.days[d - 1].first - 1);
+    }),
+    button("◀ Previous edit", "prev", () => go(Number(slider.value) - 1)),
+    button("Next edit ▶", "next", () => go(Number(slider.value) + 1)),
+    button("Next day ▶", "next-day", () => {
+      const d = dayOf(Number(slider.value));
+      go(d < 0 ? tl.days[0]?.last ?? 0 : tl.days[d + 1] ? tl.days[d + 1].last : tl.ops);
+    }),
+    button("Now", "now", () => go(tl.ops)),
+  );
+  main.replaceChildren(
+    h("h1", {}, `History of “${unit.title}”`),
+    h("p", { class: "cp-help" }, "Every edit either of you made, in order. Move the slider or step through the edits; restoring something from the past adds a new edit and keeps the history as it was."),
+    h("div", { class: "cp-history-slider" }, h("label", { for: "history-slider" }, "Point in history"), slider),
+    controls,
+    where,
+    body,
+  );
+
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let seq = 0;
+  function load() {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const op = Number(slider.value);
+      const mine = ++seq;
+      const state = await api.historyAt(unitId, op);
+      if (mine !== seq) return;
+      shown = state;
+      render();
+    }, 60);
+  }
+
+  function valueText(spec: { kind: string; options?: string }, v: unknown): string {
+    if (v === undefined || v === null || v === "") return "—";
+    if (spec.kind === "choice") return t.choices[spec.options ?? ""]?.find((c) => c.id === v)?.label ?? String(v);
+    if (spec.kind === "member") return members.find((m) => m.id === v)?.name ?? String(v);
+    if (Array.isArray(v)) return v.join(", ");
+    return String(v);
+  }
+
+  function restoreButton(stream: string) {
+    const now = current.streams[stream]?.text ?? "";
+    const then = shown.streams[stream]?.text ?? "";
+    if (now === then || shown.op === current.op) return "";
+    return h("button", {
+      type: "button", class: "secondary", "data-action": "restore-field",
+      onclick: async () => {
+        await api.restore(unitId, { op: shown.op, stream });
+        toast("Restored as a new edit.");
+        await refreshNow();
+      },
+    }, "Restore this text");
+  }
+
+  function field(block: string, spec: { id: string; label: string; kind: string; options?: string }, values: Record<string, unknown>) {
+    if (spec.kind === "text") {
+      const stream = `${block}.${spec.id}`;
+      const s = shown.streams[stream];
+      return h("div", { class: "cp-past-field", "data-stream": stream },
+        h("div", { class: "cp-label" }, spec.label, " ", restoreButton(stream)),
+        authoredText(s?.text ?? "", s?.authors ?? [], members));
+    }
+    if (spec.kind === "list") return "";
+    return h("p", { class: "cp-past-field" }, h("span", { class: "cp-label" }, `${spec.label}: `), valueText(spec, values[spec.id]));
+  }
+
+  function render() {
+    const s: StructureState = shown.structure;
+    const at = shown.at;
+    where.textContent = shown.op === 0 ? "When the unit was created." :
+      `Edit ${shown.op} of ${tl.ops} — ${when(at!.time)}, by ${members.find((m) => m.id === at!.author)?.name ?? "someone"}` +
+      (shown.op === tl.ops ? " (now)" : "");
+    const nowLists = current.structure.lists;
+    body.replaceChildren();
+    for (const phase of t.phases) {
+      const sec = h("section", { class: "cp-section" }, h("h2", {}, phase.label));
+      for (const section of phase.sections) {
+        sec.append(h("h3", {}, section.label));
+        for (const f of section.fields) {
+          if (f.kind === "list") {
+            const spec = t.lists[f.list!];
+            const blocks = (s.lists[f.list!] ?? []).filter((b) => !b.removed);
+            const list = h("ol", { class: "cp-past-list" });
+            for (const b of blocks) {
+              const item = h("li", { class: "cp-block" });
+              const removedNow = nowLists[f.list!]?.find((x) => x.id === b.id)?.removed;
+              if (removedNow && f.view !== "teach")
+                item.append(h("p", { class: "cp-meta" }, `This ${spec.label.toLowerCase()} has been removed since. `,
+                  h("button", { type: "button", class: "secondary", "data-action": "restore-block", onclick: async () => {
+                    await api.restore(unitId, { op: shown.op, block: b.id });
+                    toast(`${spec.label} brought back.`);
+                    await refreshNow();
+                  } }, `Bring it back`)));
+              for (const lf of spec.fields)
+                if (!lf.phase || lf.phase === (f.view ?? phase.id)) item.append(field(b.id, lf, b.values));
+              list.append(item);
+            }
+            sec.append(h("h4", {}, f.label), blocks.length ? list : h("p", { class: "cp-empty" }, "None yet."));
+          } else sec.append(field("unit", f, s.values));
+        }
+      }
+      body.append(sec);
+    }
+  }
+
+  async function refreshNow() {
+    tl = await api.history(unitId);
+    slider.max = String(tl.ops);
+    current = await api.historyAt(unitId, tl.ops);
+    render();
+  }
+
+  slider.addEventListener("input", load);
+  where.textContent = "";
+  render();
+  const legend = h("p", { class: "cp-legend" }, "Colours: ",
+    ...members.map((m) => h("span", { class: `cp-legend-item cp-author cp-author-${colorOf(members, m.id)}` }, `${m.name} (${roleLabel(m.role)})`)));
+  main.insertBefore(legend, body);
+  return () => {
+    if (timer) clearTimeout(timer);
+  };
+}
