@@ -2,7 +2,9 @@
 // over WebSocket (one update per patch, batched into pushes the way @codemirror/collab sends
 // them), while a second client receives; checks both final texts against the trace's endContent,
 // restarts the server, checks the reloaded text again, and prints edits per second.
+#include <algorithm>
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -182,17 +184,113 @@ int replay(const std::vector<std::string>& args) {
   return sender_ok && reload_ok ? 0 : 1;
 }
 
+// `coplan-bench history`: builds a unit with a whole trace's history (automerge-paper: 259,778
+// edits), restarts the server so nothing is cached, then times opening the history and jumping to
+// random points, over HTTP as the history page does.
+int history(const std::vector<std::string>& args) {
+  std::string coplan = "build/release/coplan", trace_path = default_trace(), templates = "templates";
+  std::size_t jumps = 30;
+  po::options_description opts("coplan-bench history options");
+  opts.add_options()("help,h", "show these options")
+      ("coplan", po::value(&coplan)->default_value(coplan), "the coplan binary to run")
+      ("trace", po::value(&trace_path)->default_value(trace_path), "editing trace (.json.gz)")
+      ("templates", po::value(&templates)->default_value(templates), "templates folder for the server")
+      ("jumps", po::value(&jumps)->default_value(jumps), "random points to jump to");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  auto trace = read_gz_json(trace_path);
+  std::vector<std::string> changes;
+  std::int64_t len = 0;
+  for (const auto& txn : trace["txns"])
+    for (const auto& p : txn["patches"]) {
+      auto pos = p[0].get<std::int64_t>(), del = p[1].get<std::int64_t>();
+      auto ins = text::utf8_to_utf16(p[2].get<std::string>());
+      changes.push_back(text::change_set::replace(len, pos, pos + del, ins).to_json().dump());
+      len += static_cast<std::int64_t>(ins.size()) - del;
+    }
+  auto data_dir = std::filesystem::temp_directory_path() / ("coplan-history-" + std::to_string(getpid()));
+  std::filesystem::remove_all(data_dir);
+  std::vector<std::string> serve{"serve", "--port", "0", "--data-dir", data_dir.string(), "--web-root", "/nonexistent",
+                                 "--templates", templates, "--demo"};
+  auto server = std::make_unique<bench::server_process>(coplan, serve);
+  auto port = server->port();
+  auto lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+  auto unit = client::http_call("127.0.0.1", port, client::http::verb::get, "/api/units", "", lib).body["units"][0]["id"].get<std::string>();
+  client::ws_client sender;
+  sender.connect("127.0.0.1", port, "/api/units/" + unit + "/ws", lib);
+  sender.hello("history-bench");
+  const std::string stream = "unit.knowledge";
+  for (std::size_t i = 0; i < changes.size(); i += 200) {
+    std::string m = "{\"type\":\"push\",\"stream\":\"" + stream + "\",\"version\":" + std::to_string(i) + ",\"updates\":[";
+    for (std::size_t k = i; k < std::min(changes.size(), i + 200); ++k)
+      m += std::string(k > i ? "," : "") + "{\"clientID\":\"history-bench\",\"changes\":" + changes[k] + "}";
+    sender.send(m + "]}");
+    for (;;) {
+      auto raw = sender.recv_raw(std::chrono::seconds(60));
+      if (!raw) throw std::runtime_error("the server closed the connection");
+      if (raw->find("\"type\":\"pushed\"") != std::string::npos) break;
+    }
+  }
+  sender.close();
+  server->stop(15);
+  server = std::make_unique<bench::server_process>(coplan, serve);
+  port = server->port();
+  lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+  auto get = [&](const std::string& target, double& ms) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = client::http_call("127.0.0.1", port, client::http::verb::get, target, "", lib);
+    ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (r.status != 200) throw std::runtime_error("GET " + target + " failed: " + r.body.dump());
+    return r.body;
+  };
+  double open_ms = 0, open_warm_ms = 0;
+  auto timeline = get("/api/units/" + unit + "/history", open_ms);
+  get("/api/units/" + unit + "/history", open_warm_ms);
+  std::size_t ops = timeline["ops"];
+  std::mt19937_64 rng(7);
+  std::vector<double> times;
+  std::size_t checked = 0;
+  for (std::size_t j = 0; j < jumps; ++j) {
+    std::size_t op = rng() % (ops + 1);
+    double ms = 0;
+    auto at = get("/api/units/" + unit + "/history/" + std::to_string(op), ms);
+    times.push_back(ms);
+    // The demo unit has 96 ops before the trace; check the text at the trace's end exactly.
+    if (op == ops) checked += at["streams"][stream]["text"] == trace["endContent"];
+  }
+  double end_ms = 0;
+  auto end = get("/api/units/" + unit + "/history/" + std::to_string(ops), end_ms);
+  bool end_ok = end["streams"][stream]["text"] == trace["endContent"];
+  std::sort(times.begin(), times.end());
+  auto pct = [&](double p) { return times[std::min(times.size() - 1, static_cast<std::size_t>(p * static_cast<double>(times.size())))]; };
+  std::printf("history of a unit with %zu ops (%zu edits of %s)\n", ops, changes.size(), trace_path.c_str());
+  std::printf("| open (cold) ms | open (warm) ms | jumps | jump median ms | jump p95 ms | jump max ms | last version matches endContent |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---|\n");
+  std::printf("| %.1f | %.1f | %zu | %.1f | %.1f | %.1f | %s |\n", open_ms, open_warm_ms, times.size(), pct(0.5), pct(0.95), times.back(),
+              end_ok ? "yes" : "NO");
+  server->stop(15);
+  std::filesystem::remove_all(data_dir);
+  (void)checked;
+  return end_ok ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "Usage: coplan-bench <command> [options]\n\nCommands:\n  replay   replay an editing trace through a "
-                 "running server and check it\n";
+                 "running server and check it\n  history  time opening a long history and jumping around in it\n";
     return args.empty() ? 1 : 0;
   }
   auto cmd = args[0];
   args.erase(args.begin());
   try {
     if (cmd == "replay") return replay(args);
+    if (cmd == "history") return history(args);
     std::cerr << "coplan-bench: unknown command " << cmd << "\n";
     return 2;
   } catch (const std::exception& e) {

@@ -118,15 +118,26 @@ history_replay& history_service::replay_to(unit_history& h, std::uint64_t op) {
 nlohmann::json history_service::timeline(const store::unit_record& unit) {
   std::lock_guard lock(mutex_);
   auto& h = refresh(unit);
-  auto days = nlohmann::json::array();
+  // Group ops by UTC day with plain counters (this loop sees every op of the unit).
+  struct day_range {
+    std::int64_t start_ms;
+    std::size_t first, last;
+    std::map<std::uint32_t, std::size_t> by_user;
+  };
+  std::vector<day_range> ranges;
+  constexpr std::int64_t day_ms = 24 * 3600 * 1000;
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
-    auto day = day_of(h.ops[i].time);
-    if (days.empty() || days.back()["day"] != day)
-      days.push_back({{"day", day}, {"first", i + 1}, {"last", i + 1}, {"byUser", nlohmann::json::object()}});
-    auto& d = days.back();
-    d["last"] = i + 1;
-    auto& by = d["byUser"][std::to_string(h.ops[i].author)];
-    by = by.is_null() ? 1 : by.get<int>() + 1;
+    auto start = h.ops[i].time - ((h.ops[i].time % day_ms) + day_ms) % day_ms;
+    if (ranges.empty() || ranges.back().start_ms != start) ranges.push_back({start, i + 1, i + 1, {}});
+    auto& d = ranges.back();
+    d.last = i + 1;
+    ++d.by_user[h.ops[i].author];
+  }
+  auto days = nlohmann::json::array();
+  for (const auto& d : ranges) {
+    nlohmann::json by = nlohmann::json::object();
+    for (const auto& [u, n] : d.by_user) by[std::to_string(u)] = n;
+    days.push_back({{"day", day_of(d.start_ms)}, {"first", d.first}, {"last", d.last}, {"byUser", std::move(by)}});
   }
   auto cps = nlohmann::json::array();
   for (const auto& c : h.checkpoints) cps.push_back(c.ops);
