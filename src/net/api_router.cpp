@@ -94,12 +94,19 @@ response api_router::handle(const request& req, const std::string& peer) {
       if (action == "restore" && req.method() == http::verb::post) return restore(req, id);
       if (action == "contributions" && req.method() == http::verb::get) return contributions(req, id);
       if (action == "blame" && req.method() == http::verb::get) return blame(req, id);
+      if (action == "reflections" || starts_with(action, "reflections/"))
+        return reflections(req, id, action.substr(std::min<std::size_t>(action.size(), 12)));
+      if (action == "action-items" || starts_with(action, "action-items/"))
+        return action_items(req, id, action.substr(std::min<std::size_t>(action.size(), 13)));
     }
     if (starts_with(path, "/api/templates/") && req.method() == http::verb::get)
       return get_template(req, path.substr(std::string_view("/api/templates/").size()));
     return error_response(req, http::status::not_found, "not_found", "no such API route");
   } catch (const coded_error& e) {
-    auto status = e.code() == "storage_failed" ? http::status::service_unavailable : http::status::bad_request;
+    auto status = e.code() == "storage_failed"                                  ? http::status::service_unavailable
+                  : e.code().rfind("unknown_", 0) == 0 && e.code() != "unknown_protocol" ? http::status::not_found
+                  : e.code() == "already_submitted" || e.code() == "not_revealed"     ? http::status::conflict
+                                                                                       : http::status::bad_request;
     return error_response(req, status, e.code(), e.what());
   } catch (const nlohmann::json::exception&) {
     return error_response(req, http::status::bad_request, "bad_json", "request body is not the expected JSON");
@@ -374,6 +381,71 @@ response api_router::blame(const request& req, const std::string& id) {
   auto unit = member_unit(req, id, refusal);
   if (!unit) return *refusal;
   return json_response(req, http::status::ok, svc_.history.blame(*unit));
+}
+
+namespace {
+
+std::optional<std::int64_t> number_of(std::string_view s) {
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || p != s.data() + s.size() || n <= 0) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+response api_router::reflections(const request& req, const std::string& id, const std::string& rest) {
+  std::optional<response> refusal;
+  store::user_record user;
+  auto unit = member_unit(req, id, refusal, &user);
+  if (!unit) return *refusal;
+  auto me = static_cast<std::uint32_t>(user.id);
+  auto& svc = svc_.reflections;
+  auto body = [&] { return req.body().empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body()); };
+  if (rest.empty()) {
+    if (req.method() == http::verb::get) return json_response(req, http::status::ok, svc.list(*unit, me));
+    if (req.method() == http::verb::post) {
+      auto b = body();
+      return json_response(req, http::status::created,
+                           {{"reflection", svc.start(*unit, me, b.value("kind", "unit"), b.value("protocol", "what-so-what-now-what"),
+                                                     b.value("lesson", ""))}});
+    }
+  }
+  auto slash = rest.find('/');
+  auto rid = number_of(std::string_view(rest).substr(0, slash));
+  auto verb = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+  if (!rid) return error_response(req, http::status::not_found, "not_found", "no such route");
+  if (verb.empty() && req.method() == http::verb::post) {
+    auto b = body();
+    return json_response(req, http::status::ok,
+                         {{"reflection", svc.save(*unit, *rid, me, b.value("answers", nlohmann::json::object()), b.value("facet", nlohmann::json()))}});
+  }
+  if (verb == "submit" && req.method() == http::verb::post)
+    return json_response(req, http::status::ok, {{"reflection", svc.submit(*unit, *rid, me)}});
+  if (verb == "agree" && req.method() == http::verb::post) {
+    auto b = body();
+    if (!b.contains("facet") || !b["facet"].is_string())
+      return error_response(req, http::status::bad_request, "bad_request", "say which facet");
+    return json_response(req, http::status::ok, {{"reflection", svc.agree(*unit, *rid, me, b["facet"])}});
+  }
+  return error_response(req, http::status::not_found, "not_found", "no such route");
+}
+
+response api_router::action_items(const request& req, const std::string& id, const std::string& rest) {
+  std::optional<response> refusal;
+  auto unit = member_unit(req, id, refusal);
+  if (!unit) return *refusal;
+  if (rest.empty() && req.method() == http::verb::get)
+    return json_response(req, http::status::ok, svc_.reflections.action_items(*unit));
+  auto item = number_of(rest);
+  if (item && req.method() == http::verb::post) {
+    auto b = nlohmann::json::parse(req.body());
+    if (!b.contains("done") || !b["done"].is_boolean())
+      return error_response(req, http::status::bad_request, "bad_request", "say done: true or false");
+    svc_.reflections.set_action_done(*unit, *item, b["done"]);
+    return json_response(req, http::status::ok, svc_.reflections.action_items(*unit));
+  }
+  return error_response(req, http::status::not_found, "not_found", "no such route");
 }
 
 }  // namespace coplan::net

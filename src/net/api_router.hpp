@@ -43,6 +43,8 @@ private:
   response restore(const request& req, const std::string& id);
   response contributions(const request& req, const std::string& id);
   response blame(const request& req, const std::string& id);
+  response reflections(const request& req, const std::string& id, const std::string& rest);
+  response action_items(const request& req, const std::string& id, const std::string& rest);
   // The unit `id` when the signed-in user is a member (else a 401/404 response in `refusal`).
   std::optional<store::unit_record> member_unit(const request& req, const std::string& id, std::optional<response>& refusal,
                                                 store::user_record* user_out = nullptr);

@@ -31,7 +31,8 @@ server::server(server_config config)
                 config_.unit_limits, config_.authority),
       blocking_(config_.blocking_threads),
       history_(db_, registry_.templates_ptr(), config_.unit_limits),
-      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_},
+      reflections_(db_, registry_, history_),
+      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_},
       files_(config_.web_root) {}
 
 server::~server() {

@@ -51,6 +51,7 @@ private:
   unit::unit_registry registry_;
   boost::asio::thread_pool blocking_;
   review::history_service history_;
+  review::reflection_service reflections_;
   services svc_;
   static_files files_;
   std::shared_ptr<listener> listener_;

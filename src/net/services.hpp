@@ -7,6 +7,7 @@
 
 #include "auth/password_hasher.hpp"
 #include "review/history_service.hpp"
+#include "review/reflection_service.hpp"
 #include "net/server_config.hpp"
 #include "store/account_store.hpp"
 #include "store/store.hpp"
@@ -22,6 +23,7 @@ struct services {
   const auth::password_hasher& hasher;
   boost::asio::thread_pool& blocking;  // SQLite reads and password hashing run here, never on io threads
   review::history_service& history;
+  review::reflection_service& reflections;
 };
 
 }  // namespace coplan::net

@@ -91,14 +91,16 @@ command command::from_json(const nlohmann::json& j) {
     if (j.contains("from") || j.contains("to")) {
       const auto& f = j.contains("from") ? j.at("from") : nlohmann::json();
       const auto& t = j.contains("to") ? j.at("to") : nlohmann::json();
-      if (!f.is_number_unsigned() || !t.is_number_unsigned() || f.get<std::uint64_t>() > t.get<std::uint64_t>() ||
-          t.get<std::uint64_t>() > (1u << 30))
+      auto count = [](const nlohmann::json& v) { return v.is_number_integer() && v.get<std::int64_t>() >= 0; };
+      if (!count(f) || !count(t) || f.get<std::int64_t>() > t.get<std::int64_t>() || t.get<std::int64_t>() > (1 << 30))
         bad("a passage needs 0 <= from <= to");
       c.from = f.get<std::int64_t>();
       c.to = t.get<std::int64_t>();
     }
     if (j.contains("by") && !j.at("by").is_null()) {
-      if (!j.at("by").is_number_unsigned() || j.at("by").get<std::uint64_t>() > 0xffffffffu) bad("\"by\" must be a member id");
+      const auto& by = j.at("by");
+      if (!by.is_number_integer() || by.get<std::int64_t>() < 0 || by.get<std::int64_t>() > 0xffffffffLL)
+        bad("\"by\" must be a member id");
       c.by = j.at("by").get<std::uint32_t>();
     }
   } else if (op == "acknowledge_tag" || op == "remove_tag") {

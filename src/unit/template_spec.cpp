@@ -176,6 +176,10 @@ std::shared_ptr<const template_set> template_set::load_dir(const std::string& di
       set->expertise_ = j.at("areas");
       continue;
     }
+    if (e.path().filename() == "reflection.json") {
+      set->reflection_ = j;
+      continue;
+    }
     if (!j.contains("phases")) continue;  // data files that are not templates
     set->add(template_spec::from_json(j));
   }

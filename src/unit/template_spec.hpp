@@ -76,10 +76,13 @@ public:
   // Areas of expertise (templates/expertise.json): [{"id","label"}, …].
   const nlohmann::json& expertise() const { return expertise_; }
   std::set<std::string> expertise_ids() const;
+  // The reflection prompt bank (templates/reflection.json): protocols, record prompts, facets.
+  const nlohmann::json& reflection() const { return reflection_; }
 
 private:
   std::map<std::string, std::shared_ptr<const template_spec>> by_id_;
   nlohmann::json expertise_ = nlohmann::json::array();
+  nlohmann::json reflection_ = nlohmann::json::object();
 };
 
 bool is_scalar(field_kind k);

@@ -58,6 +58,54 @@ export interface PastState {
 /** [length, author, time, revisedBy] */
 export type BlameSpan = [number, number, number, number];
 
+export interface Evidence {
+  kind: "section" | "block" | "moment";
+  ref: string | number;
+  label: string;
+}
+
+export interface Answer {
+  text: string;
+  evidence?: Evidence[];
+}
+
+export interface Prompt {
+  id: string;
+  text: string;
+  action: boolean;
+  source: string;
+}
+
+export interface Reflection {
+  id: number;
+  kind: "unit" | "checkin";
+  protocol: string;
+  lesson: string;
+  createdAt: number;
+  state: "open" | "revealed";
+  me: { prompts: Prompt[]; answers: Record<string, Answer>; facet: string; agree: string; submitted: boolean };
+  partners: { user: number; submitted: boolean }[];
+  everyone?: Record<string, { prompts: Prompt[]; answers: Record<string, Answer>; facet: string; agree: string }>;
+  suggestion?: { facet: string; label: string; reasons: string[] } | null;
+  agreed?: string | null;
+}
+
+export interface ReflectionList {
+  reflections: Reflection[];
+  protocols: { id: string; name: string; summary: string; credit: string; kind: string }[];
+  facets: { credit: string; list: { id: string; label: string; description: string }[] };
+}
+
+export interface ActionItem {
+  id: number;
+  text: string;
+  author: number;
+  createdAt: number;
+  fromUnit: string;
+  fromTitle: string;
+  done: boolean;
+}
+
 export interface Partnership {
   id: number;
   name: string;
@@ -88,4 +136,13 @@ export const api = {
   restore: (id: string, body: { op: number; stream?: string; block?: string }) => call<unknown>("POST", `/api/units/${id}/restore`, body),
   blame: (id: string) => call<{ ops: number; streams: Record<string, { version: number; spans: BlameSpan[] }> }>("GET", `/api/units/${id}/blame`),
   contributions: (id: string) => call<any>("GET", `/api/units/${id}/contributions`),
+  reflections: (id: string) => call<ReflectionList>("GET", `/api/units/${id}/reflections`),
+  startReflection: (id: string, kind: string, protocol: string, lesson?: string) =>
+    call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections`, { kind, protocol, lesson }),
+  saveReflection: (id: string, rid: number, answers: Record<string, Answer>, facet: string | null) =>
+    call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}`, { answers, facet }),
+  submitReflection: (id: string, rid: number) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/submit`, {}),
+  agreeFacet: (id: string, rid: number, facet: string) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/agree`, { facet }),
+  actionItems: (id: string) => call<{ items: ActionItem[] }>("GET", `/api/units/${id}/action-items`),
+  setActionDone: (id: string, item: number, done: boolean) => call<{ items: ActionItem[] }>("POST", `/api/units/${id}/action-items/${item}`, { done }),
 };

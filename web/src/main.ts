@@ -6,12 +6,14 @@ import { signInPage } from "./ui/signin-page";
 import { unitPage } from "./ui/unit-page";
 import { historyPage } from "./ui/history-page";
 import { contributionsPage } from "./ui/contributions-page";
+import { reflectPage } from "./ui/reflect-page";
 
 const root = document.getElementById("app")!;
 let user: User | null = null;
 let cleanup: () => void = () => {};
 
 function navigate(path: string, replace = false) {
+  if (path === location.pathname + location.search && !replace) return route();
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
   route();
@@ -37,9 +39,9 @@ function route() {
     document.title = "Sign in · Coplan";
     return;
   }
-  const sub = path.match(/^\/unit\/([a-z0-9]+)\/(history|contributions)$/);
+  const sub = path.match(/^\/unit\/([a-z0-9]+)\/(history|contributions|reflect)$/);
   if (sub) {
-    const page = sub[2] === "history" ? historyPage : contributionsPage;
+    const page = sub[2] === "history" ? historyPage : sub[2] === "reflect" ? reflectPage : contributionsPage;
     let stop = () => {};
     let gone = false;
     cleanup = () => {
@@ -49,7 +51,7 @@ function route() {
     page(root, sub[1], user, navigate)
       .then((s) => (gone ? s() : (stop = s)))
       .catch(() => root.replaceChildren(Object.assign(document.createElement("p"), { textContent: "Could not load this page." })));
-    document.title = `${sub[2] === "history" ? "History" : "Contributions"} · Coplan`;
+    document.title = `${{ history: "History", contributions: "Contributions", reflect: "Reflection" }[sub[2]]} · Coplan`;
     return;
   }
   const unit = path.match(/^\/unit\/([a-z0-9]+)$/);

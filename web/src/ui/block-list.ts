@@ -209,7 +209,11 @@ export class BlockList {
       const tea = this.field(`${seg.id}_teacher`);
       if (!approach && !lib && !tea) continue;
       const box = h("fieldset", { class: "cp-segment" }, h("legend", {}, seg.label));
-      if (approach) box.append(this.ctx.scalar(id, approach, "Co-teaching approach"));
+      const lead = this.field(`${seg.id}_lead`);
+      const row = h("div", { class: "cp-row" });
+      if (approach) row.append(this.ctx.scalar(id, approach, "Co-teaching approach"));
+      if (lead) row.append(this.ctx.scalar(id, lead, "Who leads"));
+      box.append(row);
       const roles = h("div", { class: "cp-roles" });
       if (lib) roles.append(this.ctx.text(id, lib, { label: "What the librarian does" }));
       if (tea) roles.append(this.ctx.text(id, tea, { label: "What the teacher does" }));
@@ -218,6 +222,8 @@ export class BlockList {
     }
     for (const f of this.fields)
       if (f.phase === this.view && !f.segment) card.append(f.kind === "text" ? this.ctx.text(id, f) : this.ctx.scalar(id, f));
+    const unitId = location.pathname.split("/")[2];
+    card.append(h("p", {}, h("a", { href: `/unit/${unitId}/reflect?checkin=${id}`, class: "cp-button-link", "data-action": "checkin" }, "Check in after this lesson")));
     return card;
   }
 }

@@ -1,6 +1,6 @@
 // The unit page: the shared plan of one unit, phase by phase, live with the partner.
 import { UnitConnection, type ConnectionStatus, type Presence } from "../sync/unit-connection";
-import type { User } from "../api";
+import { api, type ActionItem, type User } from "../api";
 import type { AuthorInfo } from "./authorship";
 import { BlockList } from "./block-list";
 import { colorOf, roleLabel } from "./colors";
@@ -260,9 +260,14 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       const next = phases[Math.min(phases.length - 1, Math.max(0, cur) + 1)];
       if (next) conn.command({ op: "set", block: "unit", field: "phase", value: next.id });
     });
+    const reflectBanner = h("p", { class: "cp-banner", hidden: true },
+      "This unit is in the reflect phase. ",
+      h("a", { href: `/unit/${unitId}/reflect`, onclick: (e: Event) => { e.preventDefault(); navigate(`/unit/${unitId}/reflect`); } }, "Open your reflection"),
+      " — your answers stay private until both of you submit.");
     const refreshPhase = () => {
       const s = conn.structure.view();
       const cur = Math.max(0, phases.findIndex((p) => p.id === (s.values.phase ?? "plan")));
+      reflectBanner.hidden = phases[cur]?.id !== "reflect";
       const by = s.valuesBy?.phase;
       phaseLine.replaceChildren(
         "Phase: ",
@@ -274,6 +279,25 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     };
     refreshers.push(refreshPhase);
 
+    // Action items from the partnership's earlier reflections (or the unit this one was copied from).
+    const carried = h("section", { class: "cp-carried", hidden: true, "aria-labelledby": "carried-title" });
+    const loadCarried = async () => {
+      const { items } = await api.actionItems(unitId).catch(() => ({ items: [] as ActionItem[] }));
+      carried.hidden = !items.length;
+      carried.replaceChildren(h("h2", { id: "carried-title" }, "Carried over from your reflections"));
+      const ul = h("ul", { class: "cp-action-items" });
+      for (const it of items) {
+        const id = `item-${it.id}`;
+        const cb = h("input", { type: "checkbox", id, checked: it.done });
+        cb.addEventListener("change", async () => {
+          await api.setActionDone(unitId, it.id, cb.checked);
+          toast(cb.checked ? "Marked done in this unit." : "Marked not done.");
+        });
+        ul.append(h("li", {}, cb, h("label", { for: id }, it.text), h("span", { class: "cp-meta" }, ` — from “${it.fromTitle}”, ${info.nameOf(it.author)}`)));
+      }
+      carried.append(ul);
+    };
+    void loadCarried();
     const legend = h("div", { class: "cp-legend" }, h("span", { class: "cp-legend-title" }, "Who wrote what:"));
     for (const m of conn.members)
       legend.append(h("span", { class: `cp-legend-item cp-author cp-author-${colorOf(conn.members, m.id)}` }, `${m.name} (${roleLabel(m.role)})`));
@@ -296,6 +320,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     const actions = h(
       "div",
       { class: "cp-actions" },
+      link("Reflect", `/unit/${unitId}/reflect`, "reflect"),
       link("History", `/unit/${unitId}/history`, "history"),
       link("Who contributed what", `/unit/${unitId}/contributions`, "contributions"),
       h("button", { type: "button", class: "secondary", "data-action": "print", onclick: () => window.print() }, "Print"),
@@ -308,6 +333,8 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
         { class: "cp-unit-head" },
         titleSpec ? h("div", { class: "cp-title" }, ctx.scalar("unit", titleSpec, "Unit title")) : "",
         h("div", { class: "cp-phase-bar" }, phaseLine, advance, actions),
+        reflectBanner,
+        carried,
         legend,
       ),
       tabs,

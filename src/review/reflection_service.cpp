@@ -1,0 +1,364 @@
+// Reflections, private answers, the reveal, facet agreement and action items (see
+// reflection_service.hpp).
+#include "review/reflection_service.hpp"
+
+#include <chrono>
+
+#include "review/reflection_prompts.hpp"
+#include "text/coded_error.hpp"
+#include "text/utf16.hpp"
+
+namespace coplan::review {
+
+namespace {
+
+using nlohmann::json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+constexpr std::size_t max_answer_units = 8000;
+
+struct reflection_row {
+  std::int64_t id = 0, unit_id = 0, created_at = 0, created_by = 0;
+  std::string kind, protocol, lesson, agreed_facet;
+  std::int64_t revealed_at = 0, agreed_at = 0;
+  json suggestion;
+};
+
+reflection_row load_row(store::database& db, std::int64_t id, std::int64_t unit_id) {
+  auto st = db.prepare(
+      "SELECT id, unit_id, kind, protocol, coalesce(lesson_id, ''), coalesce(revealed_at, 0), coalesce(suggestion, ''), "
+      "coalesce(agreed_facet, ''), coalesce(agreed_at, 0), created_by, created_at FROM reflections WHERE id = ? AND unit_id = ?");
+  st.bind(1, id).bind(2, unit_id);
+  if (!st.step()) throw coded_error("unknown_reflection", "no such reflection in this unit");
+  reflection_row r;
+  r.id = st.int64(0);
+  r.unit_id = st.int64(1);
+  r.kind = st.text(2);
+  r.protocol = st.text(3);
+  r.lesson = st.text(4);
+  r.revealed_at = st.int64(5);
+  auto sug = st.text(6);
+  r.suggestion = sug.empty() ? json() : json::parse(sug);
+  r.agreed_facet = st.text(7);
+  r.agreed_at = st.int64(8);
+  r.created_by = st.int64(9);
+  r.created_at = st.int64(10);
+  return r;
+}
+
+}  // namespace
+
+reflection_service::reflection_service(store::store& db, unit::unit_registry& registry, history_service& history)
+    : db_(db), registry_(registry), history_(history) {}
+
+std::vector<std::uint32_t> reflection_service::members_of(const store::unit_record& unit) {
+  store::account_store accounts(db_);
+  std::vector<std::uint32_t> ids;
+  for (const auto& m : accounts.unit_members(unit.id)) ids.push_back(static_cast<std::uint32_t>(m.id));
+  return ids;
+}
+
+json reflection_service::report_for(const store::unit_record& unit) {
+  auto authority = registry_.open(unit);
+  return history_.contributions(unit, authority->members(), registry_.templates().expertise());
+}
+
+json reflection_service::list(const store::unit_record& unit, std::uint32_t viewer) {
+  std::vector<std::int64_t> ids;
+  {
+    auto db = db_.borrow();
+    auto st = db->prepare("SELECT id FROM reflections WHERE unit_id = ? ORDER BY id");
+    st.bind(1, unit.id);
+    while (st.step()) ids.push_back(st.int64(0));
+  }
+  auto out = json::array();
+  for (auto id : ids) out.push_back(view(unit, id, viewer));
+  const auto& bank = registry_.templates().reflection();
+  auto protocols = json::array();
+  for (const auto& p : bank.value("protocols", json::array()))
+    protocols.push_back({{"id", p["id"]}, {"name", p["name"]}, {"summary", p.value("summary", "")}, {"credit", p.value("credit", "")},
+                         {"kind", p.value("kind", "unit")}});
+  return {{"reflections", std::move(out)}, {"protocols", std::move(protocols)}, {"facets", bank.value("facets", json::object())}};
+}
+
+json reflection_service::start(const store::unit_record& unit, std::uint32_t viewer, const std::string& kind,
+                               const std::string& protocol, const std::string& lesson) {
+  if (kind != "unit" && kind != "checkin") throw coded_error("bad_request", "kind is unit or checkin");
+  const auto& bank = registry_.templates().reflection();
+  bool known = false;
+  for (const auto& p : bank.value("protocols", json::array()))
+    if (p["id"] == protocol && p.value("kind", "unit") == kind) known = true;
+  if (!known) throw coded_error("unknown_protocol", "no " + kind + " protocol " + protocol.substr(0, 40));
+  if (kind == "checkin") {
+    bool exists = false;
+    registry_.open(unit)->run_and_wait([&](const unit::unit_doc& doc) {
+      const auto* b = doc.find_block(lesson);
+      exists = b && !b->removed && b->list == "lessons";
+    });
+    if (!exists) throw coded_error("unknown_block", "no such lesson");
+  }
+  std::int64_t id = 0;
+  {
+    auto db = db_.borrow();
+    store::in_transaction(*db, [&] {
+      auto dup = db->prepare("SELECT id FROM reflections WHERE unit_id = ? AND kind = ? AND coalesce(lesson_id, '') = ?");
+      dup.bind(1, unit.id).bind(2, kind).bind(3, kind == "checkin" ? lesson : std::string());
+      if (dup.step()) {
+        id = dup.int64(0);  // already started: the same reflection for everyone
+        return;
+      }
+      auto st = db->prepare(
+          "INSERT INTO reflections(unit_id, kind, protocol, lesson_id, created_by, created_at) VALUES (?,?,?,?,?,?)");
+      st.bind(1, unit.id).bind(2, kind).bind(3, protocol);
+      if (kind == "checkin") st.bind(4, lesson);
+      else st.bind_null(4);
+      st.bind(5, static_cast<std::int64_t>(viewer)).bind(6, now_ms());
+      st.run();
+      id = db->last_insert_rowid();
+    });
+  }
+  return view(unit, id, viewer);
+}
+
+json reflection_service::view(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer) {
+  auto db = db_.borrow();
+  auto r = load_row(*db, reflection, unit.id);
+  // Each member's prompts are fixed the first time they open the reflection.
+  json mine;
+  {
+    auto st = db->prepare("SELECT prompts, answers, coalesce(facet, ''), coalesce(agree_facet, ''), coalesce(submitted_at, 0) "
+                          "FROM reflection_answers WHERE reflection_id = ? AND user_id = ?");
+    st.bind(1, reflection).bind(2, static_cast<std::int64_t>(viewer));
+    if (st.step())
+      mine = {{"prompts", json::parse(st.text(0))}, {"answers", json::parse(st.text(1))}, {"facet", st.text(2)},
+              {"agree", st.text(3)}, {"submitted", st.int64(4) != 0}};
+  }
+  if (mine.is_null()) {
+    json prompts;
+    std::string lesson_title;
+    auto report = r.kind == "unit" ? report_for(unit) : json();
+    registry_.open(unit)->run_and_wait([&](const unit::unit_doc& doc) {
+      if (!r.lesson.empty())
+        if (const auto* s = doc.find_stream(r.lesson + ".title")) lesson_title = s->text.to_utf8();
+      prompts = reflection_prompts::choose(registry_.templates().reflection(), r.protocol,
+                                           report.is_null() ? json{{"members", json::array()}} : report, doc, viewer, lesson_title);
+    });
+    auto st = db->prepare(
+        "INSERT OR IGNORE INTO reflection_answers(reflection_id, user_id, prompts, answers, updated_at) VALUES (?,?,?,'{}',?)");
+    st.bind(1, reflection).bind(2, static_cast<std::int64_t>(viewer)).bind(3, prompts.dump()).bind(4, now_ms());
+    st.run();
+    mine = {{"prompts", prompts}, {"answers", json::object()}, {"facet", ""}, {"agree", ""}, {"submitted", false}};
+  }
+  json partners = json::array();
+  json everyone = json::object();
+  auto st = db->prepare("SELECT user_id, prompts, answers, coalesce(facet, ''), coalesce(agree_facet, ''), coalesce(submitted_at, 0) "
+                        "FROM reflection_answers WHERE reflection_id = ?");
+  st.bind(1, reflection);
+  std::map<std::uint32_t, bool> submitted;
+  while (st.step()) {
+    auto uid = static_cast<std::uint32_t>(st.int64(0));
+    submitted[uid] = st.int64(5) != 0;
+    // Other members' answers only after the reveal: before it, only whether they submitted.
+    if (r.revealed_at)
+      everyone[std::to_string(uid)] = {{"prompts", json::parse(st.text(1))}, {"answers", json::parse(st.text(2))},
+                                      {"facet", st.text(3)}, {"agree", st.text(4)}};
+  }
+  for (auto uid : members_of(unit))
+    if (uid != viewer) partners.push_back({{"user", uid}, {"submitted", submitted.count(uid) && submitted[uid]}});
+  json out{{"id", r.id},
+           {"kind", r.kind},
+           {"protocol", r.protocol},
+           {"lesson", r.lesson},
+           {"createdAt", r.created_at},
+           {"state", r.revealed_at ? "revealed" : "open"},
+           {"me", mine},
+           {"partners", partners}};
+  if (r.revealed_at) {
+    out["revealedAt"] = r.revealed_at;
+    out["everyone"] = everyone;
+    out["suggestion"] = r.suggestion;
+    out["agreed"] = r.agreed_facet.empty() ? json() : json(r.agreed_facet);
+  }
+  return out;
+}
+
+json reflection_service::save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
+                              const json& answers, const json& facet) {
+  auto current = view(unit, reflection, viewer);  // also creates the viewer's row
+  if (current["me"]["submitted"].get<bool>()) throw coded_error("already_submitted", "you have already submitted this reflection");
+  if (!answers.is_object() || answers.size() > 30) throw coded_error("bad_request", "answers must be an object");
+  std::set<std::string> prompt_ids;
+  for (const auto& p : current["me"]["prompts"]) prompt_ids.insert(p["id"].get<std::string>());
+  json clean = json::object();
+  for (const auto& [k, v] : answers.items()) {
+    if (!prompt_ids.count(k)) throw coded_error("bad_request", "no prompt " + k.substr(0, 40));
+    if (!v.is_object() || !v.contains("text") || !v["text"].is_string()) throw coded_error("bad_request", "an answer has a text");
+    auto t = v["text"].get<std::string>();
+    text::utf8_to_utf16(t);  // valid Unicode
+    if (text::utf16_length_of_utf8(t) > max_answer_units) throw coded_error("too_large", "an answer is at most 8000 characters");
+    json evidence = json::array();
+    if (v.contains("evidence")) {
+      if (!v["evidence"].is_array() || v["evidence"].size() > 20) throw coded_error("bad_request", "evidence is a short list");
+      for (const auto& e : v["evidence"]) {
+        if (!e.is_object() || !e.contains("kind") || !e.contains("ref")) throw coded_error("bad_request", "evidence needs kind and ref");
+        auto kind = e["kind"];
+        if (kind != "section" && kind != "block" && kind != "moment") throw coded_error("bad_request", "evidence is a section, a block or a moment");
+        if (kind == "moment" ? !e["ref"].is_number_unsigned() : !e["ref"].is_string() || e["ref"].get<std::string>().size() > 64)
+          throw coded_error("bad_request", "bad evidence reference");
+        evidence.push_back({{"kind", kind}, {"ref", e["ref"]}, {"label", e.value("label", std::string()).substr(0, 200)}});
+      }
+    }
+    clean[k] = {{"text", t}, {"evidence", evidence}};
+  }
+  std::string rating;
+  if (facet.is_string()) {
+    rating = facet.get<std::string>();
+    bool ok = rating.empty();
+    for (const auto& f : registry_.templates().reflection()["facets"]["list"]) ok |= f["id"] == rating;
+    if (!ok) throw coded_error("bad_value", "unknown facet");
+  }
+  auto db = db_.borrow();
+  auto st = db->prepare("UPDATE reflection_answers SET answers = ?, facet = ?, updated_at = ? "
+                        "WHERE reflection_id = ? AND user_id = ? AND submitted_at IS NULL");
+  st.bind(1, clean.dump());
+  if (rating.empty()) st.bind_null(2);
+  else st.bind(2, rating);
+  st.bind(3, now_ms()).bind(4, reflection).bind(5, static_cast<std::int64_t>(viewer));
+  st.run();
+  return view(unit, reflection, viewer);
+}
+
+json reflection_service::submit(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer) {
+  auto current = view(unit, reflection, viewer);
+  if (current["me"]["submitted"].get<bool>()) return current;
+  {
+    auto db = db_.borrow();
+    auto st = db->prepare("UPDATE reflection_answers SET submitted_at = ? WHERE reflection_id = ? AND user_id = ?");
+    st.bind(1, now_ms()).bind(2, reflection).bind(3, static_cast<std::int64_t>(viewer));
+    st.run();
+  }
+  // Everyone in: reveal.
+  std::size_t done = 0;
+  {
+    auto db = db_.borrow();
+    auto st = db->prepare("SELECT count(*) FROM reflection_answers WHERE reflection_id = ? AND submitted_at IS NOT NULL");
+    st.bind(1, reflection);
+    st.step();
+    done = static_cast<std::size_t>(st.int64(0));
+  }
+  if (done >= members_of(unit).size()) reveal(unit, reflection);
+  return view(unit, reflection, viewer);
+}
+
+void reflection_service::reveal(const store::unit_record& unit, std::int64_t reflection) {
+  auto db = db_.borrow();
+  auto r = load_row(*db, reflection, unit.id);
+  if (r.revealed_at) return;
+  json suggestion;
+  if (r.kind == "unit") {
+    int integrated_before = 0;
+    auto st = db->prepare(
+        "SELECT count(*) FROM reflections r JOIN units u ON u.id = r.unit_id WHERE u.partnership_id = ? AND r.unit_id <> ? "
+        "AND r.agreed_facet IN ('integrated_instruction', 'integrated_curriculum')");
+    st.bind(1, unit.partnership_id).bind(2, unit.id);
+    st.step();
+    integrated_before = static_cast<int>(st.int64(0));
+    suggestion = reflection_prompts::suggest_facet(registry_.templates().reflection(), report_for(unit), integrated_before);
+  }
+  store::in_transaction(*db, [&] {
+    auto now = now_ms();
+    auto upd = db->prepare("UPDATE reflections SET revealed_at = ?, suggestion = ? WHERE id = ? AND revealed_at IS NULL");
+    upd.bind(1, now);
+    if (suggestion.is_null()) upd.bind_null(2);
+    else upd.bind(2, suggestion.dump());
+    upd.bind(3, reflection);
+    upd.run();
+    if (!db->changes()) return;  // revealed concurrently
+    // Each line of an answer to an action prompt becomes an action item.
+    auto rows = db->prepare("SELECT user_id, prompts, answers FROM reflection_answers WHERE reflection_id = ?");
+    rows.bind(1, reflection);
+    auto add = db->prepare(
+        "INSERT INTO action_items(partnership_id, from_unit, reflection_id, author, text, created_at) VALUES (?,?,?,?,?,?)");
+    while (rows.step()) {
+      auto prompts = json::parse(rows.text(1));
+      auto answers = json::parse(rows.text(2));
+      for (const auto& p : prompts) {
+        if (!p.value("action", false) || !answers.contains(p["id"].get<std::string>())) continue;
+        std::string text = answers[p["id"].get<std::string>()]["text"];
+        std::size_t start = 0;
+        while (start <= text.size()) {
+          auto nl = text.find('\n', start);
+          auto line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+          auto a = line.find_first_not_of(" \t\r-*•·");
+          if (a != std::string::npos) {
+            auto b = line.find_last_not_of(" \t\r");
+            add.bind(1, unit.partnership_id).bind(2, unit.id).bind(3, reflection).bind(4, rows.int64(0))
+                .bind(5, line.substr(a, b - a + 1)).bind(6, now);
+            add.run();
+          }
+          if (nl == std::string::npos) break;
+          start = nl + 1;
+        }
+      }
+    }
+  });
+}
+
+json reflection_service::agree(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
+                               const std::string& facet) {
+  auto current = view(unit, reflection, viewer);
+  if (current["state"] != "revealed") throw coded_error("not_revealed", "agree once every member has submitted");
+  bool ok = false;
+  for (const auto& f : registry_.templates().reflection()["facets"]["list"]) ok |= f["id"] == facet;
+  if (!ok) throw coded_error("bad_value", "unknown facet");
+  auto db = db_.borrow();
+  store::in_transaction(*db, [&] {
+    auto st = db->prepare("UPDATE reflection_answers SET agree_facet = ? WHERE reflection_id = ? AND user_id = ?");
+    st.bind(1, facet).bind(2, reflection).bind(3, static_cast<std::int64_t>(viewer));
+    st.run();
+    auto all = db->prepare("SELECT count(*), count(DISTINCT agree_facet), min(agree_facet) FROM reflection_answers "
+                           "WHERE reflection_id = ? AND agree_facet IS NOT NULL");
+    all.bind(1, reflection);
+    all.step();
+    if (static_cast<std::size_t>(all.int64(0)) >= members_of(unit).size() && all.int64(1) == 1) {
+      auto set = db->prepare("UPDATE reflections SET agreed_facet = ?, agreed_at = ? WHERE id = ?");
+      set.bind(1, all.text(2)).bind(2, now_ms()).bind(3, reflection);
+      set.run();
+    }
+  });
+  return view(unit, reflection, viewer);
+}
+
+json reflection_service::action_items(const store::unit_record& unit) {
+  auto db = db_.borrow();
+  auto st = db->prepare(
+      "SELECT a.id, a.text, a.author, a.created_at, u.public_id, u.title, coalesce(d.public_id, ''), coalesce(a.done_at, 0) "
+      "FROM action_items a JOIN units u ON u.id = a.from_unit LEFT JOIN units d ON d.id = a.done_in_unit "
+      "WHERE a.from_unit <> ? AND (a.done_in_unit IS NULL OR a.done_in_unit = ?) "
+      "AND (a.partnership_id = ? OR a.from_unit = (SELECT copied_from FROM units WHERE id = ?)) "
+      "ORDER BY a.created_at DESC, a.id");
+  st.bind(1, unit.id).bind(2, unit.id).bind(3, unit.partnership_id).bind(4, unit.id);
+  auto items = json::array();
+  while (st.step())
+    items.push_back({{"id", st.int64(0)}, {"text", st.text(1)}, {"author", st.int64(2)}, {"createdAt", st.int64(3)},
+                     {"fromUnit", st.text(4)}, {"fromTitle", st.text(5)}, {"done", !st.text(6).empty()}, {"doneAt", st.int64(7)}});
+  return {{"items", std::move(items)}};
+}
+
+void reflection_service::set_action_done(const store::unit_record& unit, std::int64_t item, bool done) {
+  auto db = db_.borrow();
+  auto st = db->prepare(
+      "UPDATE action_items SET done_in_unit = ?, done_at = ? WHERE id = ? AND from_unit <> ? "
+      "AND (partnership_id = ? OR from_unit = (SELECT copied_from FROM units WHERE id = ?)) "
+      "AND (done_in_unit IS NULL OR done_in_unit = ?)");
+  if (done) st.bind(1, unit.id).bind(2, now_ms());
+  else st.bind_null(1).bind_null(2);
+  st.bind(3, item).bind(4, unit.id).bind(5, unit.partnership_id).bind(6, unit.id).bind(7, unit.id);
+  st.run();
+  if (!db->changes()) throw coded_error("unknown_item", "no such action item for this unit");
+}
+
+}  // namespace coplan::review

@@ -1,0 +1,52 @@
+// reflection_service: reflections after a unit and check-ins after a lesson. Each member answers
+// privately; nobody sees another member's answers or rating until every member has submitted.
+// Then answers are shown side by side with the facet the record suggests, members agree on one
+// facet, and each line of an action prompt ("Now what?") becomes an action item that shows up in
+// the partnership's next units. Stored in SQLite (reflections, reflection_answers, action_items);
+// never sent over the unit WebSocket. Thread-safe (each call uses its own connection).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "review/history_service.hpp"
+#include "store/account_store.hpp"
+#include "store/store.hpp"
+#include "unit/unit_registry.hpp"
+
+namespace coplan::review {
+
+class reflection_service {
+public:
+  reflection_service(store::store& db, unit::unit_registry& registry, history_service& history);
+
+  // Every reflection of the unit, as `viewer` may see it.
+  nlohmann::json list(const store::unit_record& unit, std::uint32_t viewer);
+  // Starts a reflection (kind "unit": at most one; "checkin": one per lesson). Throws coded_error.
+  nlohmann::json start(const store::unit_record& unit, std::uint32_t viewer, const std::string& kind,
+                       const std::string& protocol, const std::string& lesson);
+  // Saves the viewer's draft answers (and private facet rating) until they submit.
+  nlohmann::json save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
+                      const nlohmann::json& answers, const nlohmann::json& facet);
+  nlohmann::json submit(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer);
+  // After the reveal: the facet the viewer proposes; agreed when every member proposes the same.
+  nlohmann::json agree(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
+                       const std::string& facet);
+  // Open action items from the partnership's other units (and the unit this one was copied
+  // from), and those already marked done in this unit.
+  nlohmann::json action_items(const store::unit_record& unit);
+  void set_action_done(const store::unit_record& unit, std::int64_t item, bool done);
+
+private:
+  nlohmann::json view(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer);
+  nlohmann::json report_for(const store::unit_record& unit);
+  std::vector<std::uint32_t> members_of(const store::unit_record& unit);
+  void reveal(const store::unit_record& unit, std::int64_t reflection);
+
+  store::store& db_;
+  unit::unit_registry& registry_;
+  history_service& history_;
+};
+
+}  // namespace coplan::review
