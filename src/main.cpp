@@ -1,5 +1,10 @@
 // The `coplan` command: `coplan serve` runs the server; `coplan --help` lists the subcommands.
 #include <csignal>
+#include <set>
+#include <sstream>
+
+#include <termios.h>
+#include <unistd.h>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 
+#include "auth/password_policy.hpp"
 #include "net/server.hpp"
 #include "unit/demo_seed.hpp"
 
@@ -21,6 +27,10 @@ const char* usage =
     "Usage: coplan <command> [options]\n\n"
     "Commands:\n"
     "  serve     run the server (HTTP + WebSocket on one port)\n"
+    "  user      manage accounts: add, list, passwd, role, disable, enable\n"
+    "  partnership add   pair people up (a librarian and a teacher, or more)\n"
+    "  school    add a school; coordinator assign gives a coordinator a school\n"
+    "  unit add-member   add a third member to a unit\n"
     "  help      show this text; `coplan <command> --help` shows a command's options\n";
 
 int serve(const std::vector<std::string>& args) {
@@ -72,6 +82,132 @@ int serve(const std::vector<std::string>& args) {
 
 }  // namespace
 
+// Reads a password from standard input (one line), without echo when it is a terminal.
+std::string read_password(const std::string& prompt) {
+  bool tty = isatty(STDIN_FILENO);
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  return line;
+}
+
+// `coplan user|partnership|school|coordinator|unit …`: account administration on the database
+// directly (safe while the server runs: SQLite serializes writers).
+int admin(const std::string& area, std::vector<std::string> args) {
+  std::string data_dir = "var", action, username, name, role, school, members, unit_id, hash_cost = "interactive";
+  if (!args.empty() && args[0].rfind("--", 0) != 0) {
+    action = args[0];
+    args.erase(args.begin());
+  }
+  po::options_description opts("coplan " + area + " " + action + " options");
+  opts.add_options()("help,h", "show these options")
+      ("data-dir", po::value(&data_dir)->default_value(data_dir), "folder holding coplan.db")
+      ("username", po::value(&username), "the account's username")
+      ("name", po::value(&name), "the person's name as partners see it")
+      ("role", po::value(&role), "librarian, teacher, coordinator or admin")
+      ("school", po::value(&school), "a school name")
+      ("members", po::value(&members), "usernames, separated by commas")
+      ("unit", po::value(&unit_id), "a unit id (from its address)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") || action.empty()) {
+    std::cout << opts << "\n";
+    return action.empty() ? 2 : 0;
+  }
+  store::store db(data_dir + "/coplan.db", {});
+  store::account_store accounts(db);
+  auth::password_hasher hasher;
+  auto need = [&](const std::string& v, const char* what) {
+    if (v.empty()) throw std::runtime_error(std::string("--") + what + " is required");
+  };
+  auto user_of = [&](const std::string& u) {
+    auto rec = accounts.user_by_name(u);
+    if (!rec) throw std::runtime_error("no user " + u);
+    return *rec;
+  };
+  auto new_password = [&](const std::string& for_user) {
+    auto p = read_password("New password for " + for_user + ": ");
+    auto problem = auth::password_policy::problem_with(p, for_user);
+    if (!problem.empty()) throw std::runtime_error(problem);
+    return hasher.hash(p);
+  };
+  static const std::set<std::string> roles{"librarian", "teacher", "coordinator", "admin"};
+  auto log = [&](const std::string& what, const nlohmann::json& detail) { accounts.audit(0, "(command line)", what, detail.dump(), "local"); };
+  if (area == "user" && action == "add") {
+    need(username, "username"), need(name, "name"), need(role, "role");
+    if (!roles.count(role)) throw std::runtime_error("unknown role " + role);
+    if (accounts.user_by_name(username)) throw std::runtime_error("username " + username + " is taken");
+    auto id = accounts.create_user(username, name, role, new_password(username));
+    if (!school.empty()) accounts.set_user_school(id, accounts.create_school(school));
+    log("user_created", {{"user", username}, {"role", role}});
+    std::cout << "Added " << username << " (" << role << ").\n";
+  } else if (area == "user" && action == "list") {
+    for (const auto& u : accounts.all_users())
+      std::cout << u.id << "\t" << u.username << "\t" << u.role << "\t" << u.display_name << (u.disabled ? "\t(disabled)" : "") << "\n";
+  } else if (area == "user" && action == "passwd") {
+    need(username, "username");
+    auto u = user_of(username);
+    accounts.set_password(u.id, new_password(username));
+    accounts.delete_sessions_of(u.id);
+    log("password_reset", {{"user", username}});
+    std::cout << "Password changed; " << username << " is signed out everywhere.\n";
+  } else if (area == "user" && action == "role") {
+    need(username, "username"), need(role, "role");
+    if (!roles.count(role)) throw std::runtime_error("unknown role " + role);
+    auto u = user_of(username);
+    accounts.set_role(u.id, role);
+    accounts.delete_sessions_of(u.id);
+    log("role_changed", {{"user", username}, {"from", u.role}, {"to", role}});
+    std::cout << username << " is now " << role << ".\n";
+  } else if (area == "user" && (action == "disable" || action == "enable")) {
+    need(username, "username");
+    auto u = user_of(username);
+    accounts.set_disabled(u.id, action == "disable");
+    if (action == "disable") accounts.delete_sessions_of(u.id);
+    log(action == "disable" ? "user_disabled" : "user_enabled", {{"user", username}});
+    std::cout << username << (action == "disable" ? " is disabled.\n" : " is enabled.\n");
+  } else if (area == "partnership" && action == "add") {
+    need(name, "name"), need(members, "members");
+    std::vector<std::int64_t> ids;
+    std::stringstream ss(members);
+    for (std::string m; std::getline(ss, m, ',');) ids.push_back(user_of(m).id);
+    auto id = accounts.create_partnership(name, ids);
+    log("partnership_created", {{"partnership", id}, {"members", members}});
+    std::cout << "Partnership " << id << " created.\n";
+  } else if (area == "school" && action == "add") {
+    need(name, "name");
+    std::cout << "School " << accounts.create_school(name) << ": " << name << "\n";
+  } else if (area == "coordinator" && action == "assign") {
+    need(username, "username"), need(school, "school");
+    auto u = user_of(username);
+    accounts.assign_coordinator(u.id, accounts.create_school(school));
+    log("coordinator_assigned", {{"user", username}, {"school", school}});
+    std::cout << username << " now sees reports for " << school << ".\n";
+  } else if (area == "unit" && action == "add-member") {
+    need(unit_id, "unit"), need(username, "username");
+    auto unit = accounts.unit_by_public_id(unit_id);
+    if (!unit) throw std::runtime_error("no unit " + unit_id);
+    accounts.add_unit_member(unit->id, user_of(username).id);
+    log("member_added", {{"unit", unit_id}, {"member", username}});
+    std::cout << username << " is now a member of " << unit_id << " (they see it after the unit is next opened).\n";
+  } else {
+    throw std::runtime_error("unknown command " + area + " " + action);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
@@ -82,6 +218,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "serve") return serve(args);
+    if (command == "user" || command == "partnership" || command == "school" || command == "coordinator" || command == "unit")
+      return admin(command, args);
     std::cerr << "coplan: unknown command '" << command << "'\n\n" << usage;
     return 2;
   } catch (const std::exception& e) {

@@ -35,6 +35,7 @@ std::string password_hasher::hash(const std::string& password) const {
 }
 
 bool password_hasher::verify(const std::string& stored_hash, const std::string& password) const {
+  ++verifications_;
   return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "auth/session_cookie.hpp"
+#include "auth/tokens.hpp"
 #include "net/api_router.hpp"
 #include "net/ws_session.hpp"
 
@@ -102,7 +104,9 @@ void http_session::do_upgrade(request req) {
         refusal->keep_alive(false);
         return self->do_write(http::message_generator(std::move(*refusal)));
       }
-      std::make_shared<ws_session>(std::move(self->stream_), self->svc_, std::move(authority), std::move(*user))
+      auto token = auth::session_cookie::token_from(req[http::field::cookie]);
+      std::make_shared<ws_session>(std::move(self->stream_), self->svc_, std::move(authority), std::move(*user),
+                                   token ? auth::token_digest(*token) : std::string())
           ->run(std::move(req));
     });
   });

@@ -32,7 +32,10 @@ server::server(server_config config)
       blocking_(config_.blocking_threads),
       history_(db_, registry_.templates_ptr(), config_.unit_limits),
       reflections_(db_, registry_, history_),
-      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_},
+      account_limiter_(config_.signin_failures_per_account, std::chrono::seconds(60)),
+      address_limiter_(config_.signin_failures_per_address, std::chrono::seconds(60)),
+      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_,
+           account_limiter_, address_limiter_, sessions_},
       files_(config_.web_root) {}
 
 server::~server() {
@@ -47,9 +50,21 @@ unsigned short server::start() {
   listener_->run();
   work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
       ioc_.get_executor());
+  sweep_timer_ = std::make_unique<boost::asio::steady_timer>(ioc_);
+  do_sweep();
   unsigned n = config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
   return listener_->port();
+}
+
+void server::do_sweep() {
+  sweep_timer_->expires_after(std::chrono::seconds(30));
+  sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    sessions_.sweep(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count());
+    do_sweep();
+  });
 }
 
 void server::wait() {
@@ -58,6 +73,7 @@ void server::wait() {
 }
 
 void server::stop() {
+  if (sweep_timer_) boost::asio::post(ioc_, [t = sweep_timer_.get()] { t->cancel(); });
   if (listener_) listener_->stop();
   work_.reset();
   ioc_.stop();

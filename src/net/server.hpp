@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "auth/password_hasher.hpp"
@@ -52,10 +53,15 @@ private:
   boost::asio::thread_pool blocking_;
   review::history_service history_;
   review::reflection_service reflections_;
+  auth::rate_limiter account_limiter_;
+  auth::rate_limiter address_limiter_;
+  auth::session_tracker sessions_;
   services svc_;
   static_files files_;
   std::shared_ptr<listener> listener_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;  // closes WebSockets of expired sessions
+  void do_sweep();
   std::vector<std::thread> threads_;
 };
 

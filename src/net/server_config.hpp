@@ -34,6 +34,11 @@ struct server_config {
   std::size_t max_queue_bytes = 32 << 20;          // outbound bytes queued for one client
   std::chrono::seconds http_timeout{30};           // reading one HTTP request (slowloris guard)
   std::chrono::hours session_lifetime{24 * 14};    // sign-in session
+  std::chrono::hours invitation_lifetime{24 * 7};  // invitation link
+  std::size_t signin_failures_per_account = 10;    // per minute; more are refused unchecked
+  std::size_t signin_failures_per_address = 30;    // per minute
+  std::string tls_cert;                            // PEM files; both set = HTTPS/WSS
+  std::string tls_key;
   unit::unit_limits unit_limits;
   unit::authority_settings authority;
 

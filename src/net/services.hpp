@@ -6,6 +6,8 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "auth/password_hasher.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/session_tracker.hpp"
 #include "review/history_service.hpp"
 #include "review/reflection_service.hpp"
 #include "net/server_config.hpp"
@@ -24,6 +26,9 @@ struct services {
   boost::asio::thread_pool& blocking;  // SQLite reads and password hashing run here, never on io threads
   review::history_service& history;
   review::reflection_service& reflections;
+  auth::rate_limiter& account_limiter;  // failed sign-ins per account
+  auth::rate_limiter& address_limiter;  // failed sign-ins per address
+  auth::session_tracker& sessions;      // open WebSockets by sign-in session
 };
 
 }  // namespace coplan::net

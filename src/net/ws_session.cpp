@@ -10,8 +10,9 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
 ws_session::ws_session(beast::tcp_stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
-                       store::user_record user)
-    : ws_(std::move(stream)), svc_(svc), unit_(std::move(unit)), user_(std::move(user)) {}
+                       store::user_record user, std::string session_digest)
+    : ws_(std::move(stream)), svc_(svc), unit_(std::move(unit)), user_(std::move(user)),
+      session_digest_(std::move(session_digest)) {}
 
 void ws_session::run(beast::http::request<beast::http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();
@@ -25,7 +26,18 @@ void ws_session::run(beast::http::request<beast::http::string_body> req) {
 
 void ws_session::on_accept(beast::error_code ec) {
   if (ec) return finish();
+  // Closed when the sign-in session behind it ends.
+  tracking_ = svc_.sessions.track(session_digest_, user_.id, user_.session_expires,
+                                  [weak = weak_from_this()](const std::string& code) {
+                                    if (auto self = weak.lock()) self->close_signed_out(code);
+                                  });
   do_read();
+}
+
+void ws_session::close_signed_out(const std::string& code) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code] {
+    self->do_close(websocket::close_reason(static_cast<websocket::close_code>(4001), code));
+  });
 }
 
 void ws_session::do_read() {
@@ -119,6 +131,7 @@ void ws_session::do_close(websocket::close_reason reason) {
 void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
+  if (tracking_) svc_.sessions.forget(tracking_);
   queue_.clear();
   queued_bytes_ = 0;
   if (joined_) unit_->leave(this);

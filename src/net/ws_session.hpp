@@ -21,11 +21,13 @@ namespace coplan::net {
 class ws_session : public unit::unit_subscriber, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(boost::beast::tcp_stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
-             store::user_record user);
+             store::user_record user, std::string session_digest);
   void run(boost::beast::http::request<boost::beast::http::string_body> req);
 
   void deliver(std::shared_ptr<const std::string> message) override;
   void close_from_unit(const std::string& code) override;
+  // The sign-in session ended (sign-out, expiry, password reset): close with 4001. Thread-safe.
+  void close_signed_out(const std::string& code);
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -43,6 +45,8 @@ private:
   services& svc_;
   std::shared_ptr<unit::unit_authority> unit_;
   store::user_record user_;
+  std::string session_digest_;
+  std::uint64_t tracking_ = 0;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

@@ -1,14 +1,16 @@
 // Accounts, sessions, partnerships and units in SQLite (see account_store.hpp).
 #include "store/account_store.hpp"
 
+#include <chrono>
+
 namespace coplan::store {
 
 namespace {
 
-constexpr const char* user_columns = "id, username, display_name, role, password_hash";
+constexpr const char* user_columns = "id, username, display_name, role, password_hash, coalesce(school_id, 0), disabled";
 
 user_record user_of(const statement& st) {
-  return user_record{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4)};
+  return user_record{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5), st.int64(6) != 0, 0};
 }
 
 }  // namespace
@@ -47,6 +49,153 @@ std::int64_t account_store::user_count() {
   return st.int64(0);
 }
 
+std::vector<user_record> account_store::all_users() {
+  auto db = store_.borrow();
+  auto st = db->prepare(std::string("SELECT ") + user_columns + " FROM users ORDER BY id");
+  std::vector<user_record> out;
+  while (st.step()) {
+    out.push_back(user_of(st));
+    out.back().password_hash.clear();
+  }
+  return out;
+}
+
+void account_store::set_password(std::int64_t user_id, const std::string& password_hash) {
+  auto db = store_.borrow();
+  auto st = db->prepare("UPDATE users SET password_hash = ? WHERE id = ?");
+  st.bind(1, password_hash).bind(2, user_id);
+  st.run();
+}
+
+void account_store::set_role(std::int64_t user_id, const std::string& role) {
+  auto db = store_.borrow();
+  auto st = db->prepare("UPDATE users SET role = ? WHERE id = ?");
+  st.bind(1, role).bind(2, user_id);
+  st.run();
+}
+
+void account_store::set_disabled(std::int64_t user_id, bool disabled) {
+  auto db = store_.borrow();
+  auto st = db->prepare("UPDATE users SET disabled = ? WHERE id = ?");
+  st.bind(1, disabled ? 1 : 0).bind(2, user_id);
+  st.run();
+}
+
+void account_store::delete_sessions_of(std::int64_t user_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("DELETE FROM sessions WHERE user_id = ?");
+  st.bind(1, user_id);
+  st.run();
+}
+
+std::int64_t account_store::create_school(const std::string& name) {
+  auto db = store_.borrow();
+  auto st = db->prepare("INSERT INTO schools(name) VALUES (?) ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id");
+  st.bind(1, name);
+  st.step();
+  auto id = st.int64(0);
+  st.reset();
+  return id;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> account_store::schools() {
+  auto db = store_.borrow();
+  auto st = db->prepare("SELECT id, name FROM schools ORDER BY name");
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  while (st.step()) out.emplace_back(st.int64(0), st.text(1));
+  return out;
+}
+
+void account_store::set_user_school(std::int64_t user_id, std::int64_t school_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("UPDATE users SET school_id = ? WHERE id = ?");
+  if (school_id) st.bind(1, school_id);
+  else st.bind_null(1);
+  st.bind(2, user_id);
+  st.run();
+}
+
+void account_store::assign_coordinator(std::int64_t user_id, std::int64_t school_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("INSERT OR IGNORE INTO coordinator_schools(user_id, school_id) VALUES (?,?)");
+  st.bind(1, user_id).bind(2, school_id);
+  st.run();
+}
+
+std::vector<std::int64_t> account_store::coordinator_schools(std::int64_t user_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("SELECT school_id FROM coordinator_schools WHERE user_id = ? ORDER BY school_id");
+  st.bind(1, user_id);
+  std::vector<std::int64_t> out;
+  while (st.step()) out.push_back(st.int64(0));
+  return out;
+}
+
+void account_store::create_invitation(const std::string& token_hash, std::int64_t unit_id, const std::string& role,
+                                      std::int64_t by, std::int64_t now, std::int64_t expires_at) {
+  auto db = store_.borrow();
+  auto st = db->prepare(
+      "INSERT INTO invitations(token_hash, unit_id, role, created_by, created_at, expires_at) VALUES (?,?,?,?,?,?)");
+  st.bind_blob(1, token_hash.data(), token_hash.size()).bind(2, unit_id).bind(3, role).bind(4, by).bind(5, now).bind(6, expires_at);
+  st.run();
+}
+
+std::optional<invitation_record> account_store::invitation(const std::string& token_hash) {
+  auto db = store_.borrow();
+  auto st = db->prepare("SELECT unit_id, role, created_by, expires_at, coalesce(used_at, 0) FROM invitations WHERE token_hash = ?");
+  st.bind_blob(1, token_hash.data(), token_hash.size());
+  if (!st.step()) return std::nullopt;
+  return invitation_record{st.int64(0), st.text(1), st.int64(2), st.int64(3), st.int64(4)};
+}
+
+bool account_store::use_invitation(const std::string& token_hash, std::int64_t user, std::int64_t now) {
+  auto db = store_.borrow();
+  bool used = false;
+  in_transaction(*db, [&] {
+    auto st = db->prepare(
+        "UPDATE invitations SET used_at = ?, used_by = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? "
+        "RETURNING unit_id");
+    st.bind(1, now).bind(2, user).bind_blob(3, token_hash.data(), token_hash.size()).bind(4, now);
+    if (!st.step()) return;
+    auto unit = st.int64(0);
+    st.reset();
+    auto add = db->prepare("INSERT OR IGNORE INTO unit_members(unit_id, user_id) VALUES (?,?)");
+    add.bind(1, unit).bind(2, user);
+    add.run();
+    used = true;
+  });
+  return used;
+}
+
+void account_store::add_unit_member(std::int64_t unit_id, std::int64_t user_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("INSERT OR IGNORE INTO unit_members(unit_id, user_id) VALUES (?,?)");
+  st.bind(1, unit_id).bind(2, user_id);
+  st.run();
+}
+
+void account_store::audit(std::int64_t user_id, const std::string& username, const std::string& action,
+                          const std::string& detail_json, const std::string& address) {
+  auto db = store_.borrow();
+  auto st = db->prepare("INSERT INTO audit_log(time, user_id, username, action, detail, address) VALUES (?, ?, ?, ?, ?, ?)");
+  st.bind(1, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  if (user_id) st.bind(2, user_id);
+  else st.bind_null(2);
+  st.bind(3, username).bind(4, action).bind(5, detail_json).bind(6, address);
+  st.run();
+}
+
+std::vector<audit_entry> account_store::audit_log(std::size_t limit, std::int64_t before_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare("SELECT id, time, coalesce(user_id, 0), coalesce(username, ''), action, detail, coalesce(address, '') "
+                        "FROM audit_log WHERE (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
+  st.bind(1, before_id).bind(2, before_id).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<audit_entry> out;
+  while (st.step())
+    out.push_back({st.int64(0), st.int64(1), st.int64(2), st.text(3), st.text(4), st.text(5), st.text(6)});
+  return out;
+}
+
 void account_store::create_session(const std::string& token_hash, std::int64_t user_id, std::int64_t now,
                                    std::int64_t expires_at) {
   auto db = store_.borrow();
@@ -61,11 +210,13 @@ void account_store::create_session(const std::string& token_hash, std::int64_t u
 std::optional<user_record> account_store::session_user(const std::string& token_hash, std::int64_t now) {
   auto db = store_.borrow();
   auto st = db->prepare(
-      "SELECT u.id, u.username, u.display_name, u.role, u.password_hash FROM sessions s "
-      "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?");
+      "SELECT u.id, u.username, u.display_name, u.role, u.password_hash, coalesce(u.school_id, 0), u.disabled, s.expires_at "
+      "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0");
   st.bind_blob(1, token_hash.data(), token_hash.size()).bind(2, now);
   if (!st.step()) return std::nullopt;
-  return user_of(st);
+  auto u = user_of(st);
+  u.session_expires = st.int64(7);
+  return u;
 }
 
 void account_store::delete_session(const std::string& token_hash) {
@@ -178,8 +329,8 @@ std::optional<partnership_record> account_store::partnership(std::int64_t id) {
   if (!st.step()) return std::nullopt;
   partnership_record p{st.int64(0), st.text(1), {}};
   auto ms = db->prepare(
-      "SELECT u.id, u.username, u.display_name, u.role, '' FROM users u JOIN partnership_members m ON m.user_id = u.id "
-      "WHERE m.partnership_id = ? ORDER BY u.id");
+      "SELECT u.id, u.username, u.display_name, u.role, '', coalesce(u.school_id, 0), u.disabled FROM users u "
+      "JOIN partnership_members m ON m.user_id = u.id WHERE m.partnership_id = ? ORDER BY u.id");
   ms.bind(1, id);
   while (ms.step()) p.members.push_back(user_of(ms));
   return p;
@@ -195,8 +346,8 @@ bool account_store::is_member(std::int64_t unit_id, std::int64_t user_id) {
 std::vector<user_record> account_store::unit_members(std::int64_t unit_id) {
   auto db = store_.borrow();
   auto st = db->prepare(
-      "SELECT u.id, u.username, u.display_name, u.role, '' FROM users u JOIN unit_members m ON m.user_id = u.id "
-      "WHERE m.unit_id = ? ORDER BY u.id");
+      "SELECT u.id, u.username, u.display_name, u.role, '', coalesce(u.school_id, 0), u.disabled FROM users u "
+      "JOIN unit_members m ON m.user_id = u.id WHERE m.unit_id = ? ORDER BY u.id");
   st.bind(1, unit_id);
   std::vector<user_record> out;
   while (st.step()) out.push_back(user_of(st));

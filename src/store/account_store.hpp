@@ -16,6 +16,27 @@ struct user_record {
   std::string display_name;
   std::string role;  // librarian | teacher | coordinator | admin
   std::string password_hash;
+  std::int64_t school_id = 0;
+  bool disabled = false;
+  std::int64_t session_expires = 0;  // set by session_user()
+};
+
+struct invitation_record {
+  std::int64_t unit_id = 0;
+  std::string role;
+  std::int64_t created_by = 0;
+  std::int64_t expires_at = 0;
+  std::int64_t used_at = 0;
+};
+
+struct audit_entry {
+  std::int64_t id = 0;
+  std::int64_t time = 0;
+  std::int64_t user_id = 0;
+  std::string username;
+  std::string action;
+  std::string detail;  // JSON
+  std::string address;
 };
 
 struct unit_record {
@@ -46,6 +67,29 @@ public:
   std::optional<user_record> user_by_name(const std::string& username);
   std::optional<user_record> user_by_id(std::int64_t id);
   std::int64_t user_count();
+  std::vector<user_record> all_users();
+  void set_password(std::int64_t user_id, const std::string& password_hash);
+  void set_role(std::int64_t user_id, const std::string& role);
+  void set_disabled(std::int64_t user_id, bool disabled);
+  void delete_sessions_of(std::int64_t user_id);
+
+  std::int64_t create_school(const std::string& name);
+  std::vector<std::pair<std::int64_t, std::string>> schools();
+  void set_user_school(std::int64_t user_id, std::int64_t school_id);
+  void assign_coordinator(std::int64_t user_id, std::int64_t school_id);
+  std::vector<std::int64_t> coordinator_schools(std::int64_t user_id);
+
+  void create_invitation(const std::string& token_hash, std::int64_t unit_id, const std::string& role, std::int64_t by,
+                         std::int64_t now, std::int64_t expires_at);
+  std::optional<invitation_record> invitation(const std::string& token_hash);
+  // Marks the invitation used by `user` and adds them to its unit, once: false when it was used,
+  // has expired, or does not exist.
+  bool use_invitation(const std::string& token_hash, std::int64_t user, std::int64_t now);
+  void add_unit_member(std::int64_t unit_id, std::int64_t user_id);
+
+  void audit(std::int64_t user_id, const std::string& username, const std::string& action, const std::string& detail_json,
+             const std::string& address);
+  std::vector<audit_entry> audit_log(std::size_t limit, std::int64_t before_id = 0);
 
   void create_session(const std::string& token_hash, std::int64_t user_id, std::int64_t now, std::int64_t expires_at);
   std::optional<user_record> session_user(const std::string& token_hash, std::int64_t now);

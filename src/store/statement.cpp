@@ -72,4 +72,6 @@ std::vector<unsigned char> statement::blob(int col) const {
 
 bool statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
+int statement::columns() const { return sqlite3_column_count(stmt_); }
+
 }  // namespace coplan::store

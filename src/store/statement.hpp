@@ -34,6 +34,7 @@ public:
   std::string text(int col) const;
   std::vector<unsigned char> blob(int col) const;
   bool is_null(int col) const;
+  int columns() const;
 
 private:
   sqlite3* db_;

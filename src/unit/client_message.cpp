@@ -43,6 +43,11 @@ std::string client_id_of(const json& j, const char* name) {
 
 }  // namespace
 
+const std::vector<std::string>& client_message_types() {
+  static const std::vector<std::string> types{"hello", "push", "cmd", "presence", "ping"};
+  return types;
+}
+
 bool valid_client_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id)

@@ -45,6 +45,10 @@ using client_message = std::variant<hello_msg, push_msg, command_msg, presence_m
 // Throws coded_error: bad_json, bad_message, unknown_type, bad_changes, bad_unicode, bad_command, too_large.
 client_message parse_client_message(std::string_view text, const unit_limits& limits);
 
+// Every message type a client may send on a unit's WebSocket (the authorization-matrix test walks
+// this list). All of them need membership of the unit, checked when the WebSocket opens.
+const std::vector<std::string>& client_message_types();
+
 // Client ids: 1–64 printable ASCII characters.
 bool valid_client_id(const std::string& id);
 

@@ -80,6 +80,29 @@ void unit_authority::update_summary(bool edited) {
       summary_.online.push_back(e.user);
 }
 
+std::vector<member_info> unit_authority::members() const {
+  std::lock_guard lock(summary_mutex_);
+  return members_;
+}
+
+void unit_authority::add_member(member_info m) {
+  boost::asio::post(strand_, [self = shared_from_this(), m = std::move(m)] {
+    std::set<std::uint32_t> ids;
+    auto list = nlohmann::json::array();
+    {
+      std::lock_guard lock(self->summary_mutex_);
+      if (std::none_of(self->members_.begin(), self->members_.end(), [&](const member_info& x) { return x.id == m.id; }))
+        self->members_.push_back(m);
+      for (const auto& x : self->members_) {
+        ids.insert(x.id);
+        list.push_back({{"id", x.id}, {"name", x.name}, {"role", x.role}});
+      }
+    }
+    self->doc_.set_members(std::move(ids));
+    self->broadcast(wire::of({{"type", "members"}, {"members", std::move(list)}}));
+  });
+}
+
 unit_authority::summary unit_authority::current_summary() const {
   std::lock_guard lock(summary_mutex_);
   return summary_;
@@ -431,7 +454,7 @@ nlohmann::json unit_authority::catch_up(const std::string& stream, std::uint64_t
 nlohmann::json unit_authority::welcome(const hello_msg& hello, std::uint32_t user) {
   nlohmann::json members = nlohmann::json::array();
   nlohmann::json you;
-  for (const auto& m : members_) {
+  for (const auto& m : this->members()) {
     nlohmann::json mj{{"id", m.id}, {"name", m.name}, {"role", m.role}};
     if (m.id == user) you = mj;
     members.push_back(std::move(mj));

@@ -93,7 +93,9 @@ public:
     std::vector<std::uint32_t> online;   // users connected now
   };
   summary current_summary() const;
-  const std::vector<member_info>& members() const { return members_; }
+  std::vector<member_info> members() const;
+  // A member joined the unit (an accepted invitation): tell everyone connected. Thread-safe.
+  void add_member(member_info m);
 
   bool failed() const { return failed_.load(); }
   const unit_identity& identity() const { return identity_; }
@@ -138,7 +140,7 @@ private:
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   unit_identity identity_;                 // immutable
-  std::vector<member_info> members_;       // immutable
+  std::vector<member_info> members_;       // guarded by summary_mutex_ (changed on strand_ only)
   store::op_log_writer& writer_;
   store::unit_store& reader_;
   authority_settings settings_;

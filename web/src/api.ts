@@ -143,6 +143,22 @@ export const api = {
     call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}`, { answers, facet }),
   submitReflection: (id: string, rid: number) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/submit`, {}),
   agreeFacet: (id: string, rid: number, facet: string) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/agree`, { facet }),
+  invite: (id: string, role: string) => call<{ link: string; role: string; expiresAt: number }>("POST", `/api/units/${id}/invitations`, { role }),
+  peekInvitation: (token: string) =>
+    call<{ invitation: { unit: string; role: string; from: string; expiresAt: number }; signedIn: User | null }>("GET", `/api/invitations/${token}`),
+  acceptInvitation: (token: string, body: { username?: string; name?: string; password?: string }) =>
+    call<{ unit: string; user: User }>("POST", `/api/invitations/${token}/accept`, body),
+  changePassword: (current: string, password: string) => call<unknown>("POST", "/api/me/password", { current, password }),
+  admin: {
+    users: () => call<{ users: (User & { disabled: boolean; school: number | null; schools?: number[] })[] }>("GET", "/api/admin/users"),
+    createUser: (b: { username: string; name: string; role: string; password: string; school?: number }) => call<{ user: User }>("POST", "/api/admin/users", b),
+    updateUser: (id: number, b: Record<string, unknown>) => call<{ user: User }>("POST", `/api/admin/users/${id}`, b),
+    partnerships: () => call<{ partnerships: Partnership[] }>("GET", "/api/admin/partnerships"),
+    createPartnership: (name: string, members: number[]) => call<unknown>("POST", "/api/admin/partnerships", { name, members }),
+    schools: () => call<{ schools: { id: number; name: string }[] }>("GET", "/api/admin/schools"),
+    createSchool: (name: string) => call<unknown>("POST", "/api/admin/schools", { name }),
+    audit: () => call<{ entries: { id: number; time: number; username: string; action: string; detail: unknown; address: string }[] }>("GET", "/api/admin/audit"),
+  },
   actionItems: (id: string) => call<{ items: ActionItem[] }>("GET", `/api/units/${id}/action-items`),
   setActionDone: (id: string, item: number, done: boolean) => call<{ items: ActionItem[] }>("POST", `/api/units/${id}/action-items/${item}`, { done }),
 };

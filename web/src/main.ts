@@ -7,6 +7,8 @@ import { unitPage } from "./ui/unit-page";
 import { historyPage } from "./ui/history-page";
 import { contributionsPage } from "./ui/contributions-page";
 import { reflectPage } from "./ui/reflect-page";
+import { invitePage } from "./ui/invite-page";
+import { adminPage } from "./ui/admin-page";
 
 const root = document.getElementById("app")!;
 let user: User | null = null;
@@ -29,14 +31,34 @@ function route() {
   cleanup();
   cleanup = () => {};
   const path = location.pathname;
+  const invite = path.match(/^\/invite\/([A-Za-z0-9_-]+)$/);
+  if (invite) {
+    let stop = () => {};
+    cleanup = () => stop();
+    void invitePage(root, invite[1], (u, next) => {
+      user = u;
+      navigate(next, true);
+    }).then((s) => (stop = s));
+    document.title = "Invitation · Coplan";
+    return;
+  }
   if (!user) {
+    const next = new URLSearchParams(location.search).get("next");
     if (path !== "/signin") history.replaceState({ next: path }, "", "/signin");
+    else if (next?.startsWith("/")) history.replaceState({ next }, "", "/signin");
     cleanup = signInPage(root, (u) => {
       user = u;
       const next = (history.state as { next?: string } | null)?.next;
       navigate(next && next !== "/signin" ? next : "/", true);
     });
     document.title = "Sign in · Coplan";
+    return;
+  }
+  if (path === "/admin" && user.role === "admin") {
+    let stop = () => {};
+    cleanup = () => stop();
+    void adminPage(root, user, navigate).then((s) => (stop = s));
+    document.title = "Administration · Coplan";
     return;
   }
   const sub = path.match(/^\/unit\/([a-z0-9]+)\/(history|contributions|reflect)$/);

@@ -107,4 +107,5 @@ export type ServerMessage =
   | { type: "presence"; user: number; clientID: string; stream: string | null; anchor?: number; head?: number }
   | { type: "online"; clients: { user: number; clientID: string }[] }
   | { type: "pong" }
+  | { type: "members"; members: Member[] }
   | { type: "error"; code: string; message: string; ref?: { stream?: string; clientID?: string; seq?: number } };

@@ -17,7 +17,7 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null;
 }
 
-export type ConnectionStatus = "connecting" | "online" | "offline" | "closed";
+export type ConnectionStatus = "connecting" | "online" | "offline" | "signedout" | "closed";
 
 export interface Presence {
   user: number;
@@ -36,6 +36,7 @@ export interface ConnectionEvents {
   presence: (p: Presence) => void;
   error: (code: string, message: string) => void;
   lostText: (stream: string, text: string) => void;
+  members: () => void;
 }
 
 export interface ConnectionOptions {
@@ -74,7 +75,7 @@ export class UnitConnection implements PeerLink {
   private closedByUser = false;
   private handlers: { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> } = {
     status: new Set(), welcome: new Set(), structure: new Set(), peer: new Set(),
-    online: new Set(), presence: new Set(), error: new Set(), lostText: new Set(),
+    online: new Set(), presence: new Set(), error: new Set(), lostText: new Set(), members: new Set(),
   };
 
   constructor(private readonly opts: ConnectionOptions) {
@@ -148,7 +149,7 @@ export class UnitConnection implements PeerLink {
 
   private open() {
     this.welcomed = false;
-    this.setStatus(this.attempt === 0 && !this.you ? "connecting" : "offline");
+    if (this.status !== "signedout") this.setStatus(this.attempt === 0 && !this.you ? "connecting" : "offline");
     let socket: SocketLike;
     try {
       socket = this.opts.makeSocket(this.opts.url);
@@ -174,13 +175,21 @@ export class UnitConnection implements PeerLink {
       }
       this.handle(msg);
     };
-    socket.onclose = () => {
+    socket.onclose = (ev) => {
       if (socket !== this.socket) return;
       this.socket = null;
       this.welcomed = false;
       if (this.pingTimer) clearInterval(this.pingTimer);
       for (const p of this.peers.values()) p.onDisconnected();
       if (this.closedByUser) return;
+      if (ev.code === 4001 || this.status === "signedout") {
+        // The sign-in session ended: keep everything here, try again slowly (after a new sign-in
+        // in another tab the cookie is valid again and the connection comes back by itself).
+        this.setStatus("signedout");
+        this.attempt = Math.max(this.attempt, 5);
+        this.scheduleRetry();
+        return;
+      }
       this.setStatus("offline");
       this.scheduleRetry();
     };
@@ -230,6 +239,10 @@ export class UnitConnection implements PeerLink {
         this.emit("error", msg.code, msg.message);
         return;
       case "pong":
+        return;
+      case "members":
+        this.members = msg.members;
+        this.emit("members");
         return;
     }
   }

@@ -37,6 +37,8 @@ export function homePage(root: HTMLElement, user: User, navigate: (p: string) =>
       { class: "cp-topbar" },
       h("span", { class: "cp-brand" }, "Coplan"),
       h("span", { class: "cp-user" }, `${user.name} · ${roleLabel(user.role)}`),
+      user.role === "admin" ? h("a", { href: "/admin", class: "cp-button-link", onclick: (e: Event) => { e.preventDefault(); navigate("/admin"); } }, "Administration") : "",
+      h("button", { type: "button", class: "secondary", "data-action": "account", onclick: () => passwordForm() }, "Change password"),
       h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),
     ),
     main,
@@ -155,6 +157,25 @@ export function homePage(root: HTMLElement, user: User, navigate: (p: string) =>
     createArea.replaceChildren();
     createButton.setAttribute("aria-expanded", "false");
     createButton.focus();
+  };
+  const passwordForm = () => {
+    const current = h("input", { id: "pw-current", type: "password", autocomplete: "current-password" });
+    const next = h("input", { id: "pw-new", type: "password", autocomplete: "new-password", minlength: 10 });
+    const form = h("form", { class: "cp-create-form", "aria-label": "Change password" }, h("h2", {}, "Change your password"),
+      h("label", { for: "pw-current" }, "Current password"), current, h("label", { for: "pw-new" }, "New password (at least 10 characters)"), next,
+      h("div", { class: "cp-row" }, h("button", { type: "submit", class: "primary" }, "Change password"), h("button", { type: "button", class: "secondary", onclick: () => createArea.replaceChildren() }, "Cancel")));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await api.changePassword(current.value, next.value);
+        toast("Password changed. Your other sessions were signed out.");
+        createArea.replaceChildren();
+      } catch (err) {
+        toast(err instanceof Error ? err.message : "Could not change the password.");
+      }
+    });
+    createArea.replaceChildren(form);
+    current.focus();
   };
   createButton.addEventListener("click", () => (createArea.childElementCount ? hideCreate() : showCreate()));
   showArchived.addEventListener("change", render);

@@ -116,6 +116,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     const n = conn.unconfirmed();
     if (s === "online") return n ? "Saving…" : "All changes saved";
     if (s === "offline") return n ? `Offline — ${n} unsaved change${n === 1 ? "" : "s"} kept here, will sync` : "Offline — reconnecting…";
+    if (s === "signedout") return n ? `Signed out — ${n} unsaved change${n === 1 ? "" : "s"} kept here until you sign in again` : "Signed out";
     return s === "closed" ? "Closed" : "Connecting…";
   };
   const refreshStatus = () => {
@@ -323,10 +324,32 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       link("Reflect", `/unit/${unitId}/reflect`, "reflect"),
       link("History", `/unit/${unitId}/history`, "history"),
       link("Who contributed what", `/unit/${unitId}/contributions`, "contributions"),
+      h("button", { type: "button", class: "secondary", "data-action": "invite", onclick: () => inviteForm() }, "Invite"),
       h("button", { type: "button", class: "secondary", "data-action": "print", onclick: () => window.print() }, "Print"),
       h("button", { type: "button", class: "secondary", "data-action": "export-md", onclick: downloadMarkdown }, "Download as Markdown"),
     );
 
+    const inviteArea = h("div", { class: "cp-invite-area" });
+    const inviteForm = () => {
+      const role = h("select", { id: "invite-role" }, h("option", { value: "teacher" }, "Teacher"), h("option", { value: "librarian" }, "Librarian"));
+      const out = h("div", { role: "status", "aria-live": "polite" });
+      const form = h("form", { class: "cp-create-form", "aria-label": "Invite a colleague" },
+        h("h2", {}, "Invite a colleague to this unit"),
+        h("label", { for: "invite-role" }, "They join as"), role,
+        h("div", { class: "cp-row" }, h("button", { type: "submit", class: "primary" }, "Make an invitation link"),
+          h("button", { type: "button", class: "secondary", onclick: () => inviteArea.replaceChildren() }, "Close")), out);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const r = await api.invite(unitId, role.value);
+        const url = `${location.origin}${r.link}`;
+        const box = h("input", { readonly: true, value: url, "aria-label": "Invitation link", class: "cp-invite-link" });
+        out.replaceChildren(h("p", {}, `Send this link to your colleague. It works once and expires ${new Date(r.expiresAt).toLocaleDateString()}.`), box,
+          h("button", { type: "button", class: "secondary", onclick: () => { void navigator.clipboard?.writeText(url); toast("Link copied."); } }, "Copy link"));
+        box.select();
+      });
+      inviteArea.replaceChildren(form);
+      role.focus();
+    };
     main.replaceChildren(
       h(
         "div",
@@ -334,6 +357,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
         titleSpec ? h("div", { class: "cp-title" }, ctx.scalar("unit", titleSpec, "Unit title")) : "",
         h("div", { class: "cp-phase-bar" }, phaseLine, advance, actions),
         reflectBanner,
+        inviteArea,
         carried,
         legend,
       ),
@@ -398,7 +422,16 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     renderPeople();
     renderCursors();
   });
-  conn.on("status", refreshStatus);
+  conn.on("status", (s) => {
+    refreshStatus();
+    if (s === "signedout")
+      toast("You were signed out (from another tab, or your session ended). Sign in again to keep working; what you typed here stays in this tab.", {
+        label: "Sign in", run: () => window.open("/signin", "_blank"),
+      });
+  });
+  conn.on("members", () => {
+    renderPeople();
+  });
   conn.on("error", (code, message) => toast(`The server refused a change (${code}): ${message}`));
   conn.on("lostText", (stream, text) => {
     console.warn("coplan: unsent text could not be merged", stream, text);

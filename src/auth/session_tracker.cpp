@@ -1,0 +1,53 @@
+// Connections by sign-in session (see session_tracker.hpp).
+#include "auth/session_tracker.hpp"
+
+#include <algorithm>
+
+namespace coplan::auth {
+
+std::uint64_t session_tracker::track(const std::string& digest, std::int64_t user, std::int64_t expires, closer close) {
+  std::lock_guard lock(mutex_);
+  auto h = next_++;
+  entries_.push_back({h, digest, user, expires, std::move(close)});
+  return h;
+}
+
+void session_tracker::forget(std::uint64_t handle) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(entries_, [&](const entry& e) { return e.handle == handle; });
+}
+
+void session_tracker::close_if(const std::function<bool(const entry&)>& pred, const std::string& code) {
+  std::vector<closer> closing;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (pred(*it)) {
+        closing.push_back(std::move(it->close));
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& c : closing) c(code);
+}
+
+void session_tracker::end_session(const std::string& digest) {
+  close_if([&](const entry& e) { return e.digest == digest; }, "signed_out");
+}
+
+void session_tracker::end_user(std::int64_t user) {
+  close_if([&](const entry& e) { return e.user == user; }, "signed_out");
+}
+
+void session_tracker::sweep(std::int64_t now) {
+  close_if([&](const entry& e) { return e.expires <= now; }, "session_expired");
+}
+
+std::size_t session_tracker::size() {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace coplan::auth

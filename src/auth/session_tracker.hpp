@@ -1,0 +1,43 @@
+// session_tracker: which open WebSockets belong to which sign-in session, so that signing out,
+// an expired session or an administrator's password reset closes them at once. entries_ is
+// guarded by mutex_.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace coplan::auth {
+
+class session_tracker {
+public:
+  // Called (from any thread) to close a connection; must only post work to its owner.
+  using closer = std::function<void(const std::string& code)>;
+
+  // Registers a connection; returns a handle to pass to forget().
+  std::uint64_t track(const std::string& token_digest, std::int64_t user_id, std::int64_t expires_at_ms, closer close);
+  void forget(std::uint64_t handle);
+  void end_session(const std::string& token_digest);  // closes its connections
+  void end_user(std::int64_t user_id);                 // closes every connection of a user
+  void sweep(std::int64_t now_ms);                     // closes connections whose session expired
+  std::size_t size();
+
+private:
+  struct entry {
+    std::uint64_t handle;
+    std::string digest;
+    std::int64_t user;
+    std::int64_t expires;
+    closer close;
+  };
+  void close_if(const std::function<bool(const entry&)>& pred, const std::string& code);
+
+  std::mutex mutex_;
+  std::vector<entry> entries_;
+  std::uint64_t next_ = 1;
+};
+
+}  // namespace coplan::auth
