@@ -47,6 +47,8 @@ int serve(const std::vector<std::string>& args) {
       ("threads", po::value(&c.threads)->default_value(0), "io threads (0 = one per core)")
       ("synchronous", po::value(&sync)->default_value(sync), "SQLite synchronous mode: FULL or NORMAL")
       ("allowed-origin", po::value(&c.allowed_origins)->composing(), "extra allowed Origin (repeatable)")
+      ("tls-cert", po::value(&c.tls_cert), "PEM certificate chain: serve HTTPS and WSS")
+      ("tls-key", po::value(&c.tls_key), "PEM private key for --tls-cert")
       ("demo", po::bool_switch(&demo), "create the demo partnership when the database is empty");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(opts).run(), vm);
@@ -57,13 +59,14 @@ int serve(const std::vector<std::string>& args) {
   }
   if (sync != "FULL" && sync != "NORMAL") throw std::runtime_error("--synchronous must be FULL or NORMAL");
   c.synchronous = sync;
+  c.secure_cookies = !c.tls_cert.empty();
 
   net::server srv(c);
   if (demo && unit::demo_seed::run_if_empty(srv.registry(), srv.accounts(), srv.writer(), srv.hasher()))
     std::cout << "Created the demo partnership in " << c.db_path() << "\n";
   auto port = srv.start();
   std::string host = c.address == "0.0.0.0" ? "localhost" : c.address;
-  std::cout << "Coplan is running at http://" << host << ":" << port << "/\n";
+  std::cout << "Coplan is running at " << (c.tls_cert.empty() ? "http" : "https") << "://" << host << ":" << port << "/\n";
   if (demo) {
     const auto& l = unit::demo_seed::librarian();
     const auto& t = unit::demo_seed::teacher();

@@ -1,4 +1,4 @@
-// HTTP connection handling and WebSocket upgrade (see http_session.hpp).
+// HTTP connection handling and WebSocket upgrade, for plain TCP and TLS (see http_session.hpp).
 #include "net/http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -16,26 +16,58 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 
-http_session::http_session(boost::asio::ip::tcp::socket&& socket, services& svc, const static_files& files)
-    : stream_(std::move(socket)), svc_(svc), files_(files) {
+namespace {
+std::string peer_of(const boost::asio::ip::tcp::socket& s) {
   beast::error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
-  if (!ec) peer_ = ep.address().to_string();
+  auto ep = s.remote_endpoint(ec);
+  return ec ? std::string() : ep.address().to_string();
+}
+}  // namespace
+
+template <class Stream>
+Stream make_stream(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, tls_stream>) return Stream(std::move(socket), *tls);
+  else return Stream(std::move(socket));
 }
 
-void http_session::run() {
-  boost::asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+template <class Stream>
+http_session<Stream>::http_session(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls, services& svc,
+                                   const static_files& files)
+    : stream_(make_stream<Stream>(std::move(socket), tls)), svc_(svc), files_(files) {
+  peer_ = peer_of(beast::get_lowest_layer(stream_).socket());
 }
 
-void http_session::do_read() {
+template <class Stream>
+void http_session<Stream>::run() {
+  auto self = this->shared_from_this();
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    boost::asio::dispatch(stream_.get_executor(), [self] {
+      beast::get_lowest_layer(self->stream_).expires_after(self->svc_.config.http_timeout);
+      self->stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                                    beast::bind_front_handler(&http_session::on_handshake, self));
+    });
+  } else {
+    boost::asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, self));
+  }
+}
+
+template <class Stream>
+void http_session<Stream>::on_handshake(beast::error_code ec) {
+  if (ec) return;  // not TLS, or a broken client: the connection just closes
+  do_read();
+}
+
+template <class Stream>
+void http_session<Stream>::do_read() {
   parser_.emplace();
   parser_->body_limit(svc_.config.max_http_body_bytes);
   parser_->header_limit(16 * 1024);
-  stream_.expires_after(svc_.config.http_timeout);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  beast::get_lowest_layer(stream_).expires_after(svc_.config.http_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
 }
 
-void http_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream) return do_close();
   if (ec == http::error::body_limit) {
     http::response<http::string_body> res{http::status::payload_too_large, 11};
@@ -53,9 +85,10 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   do_write(files_.serve(req));
 }
 
-void http_session::do_api(request req) {
-  stream_.expires_never();
-  boost::asio::post(svc_.blocking, [self = shared_from_this(), req = std::move(req)]() mutable {
+template <class Stream>
+void http_session<Stream>::do_api(request req) {
+  beast::get_lowest_layer(stream_).expires_never();
+  boost::asio::post(svc_.blocking, [self = this->shared_from_this(), req = std::move(req)]() mutable {
     api_router router(self->svc_);
     response res;
     try {
@@ -69,9 +102,10 @@ void http_session::do_api(request req) {
   });
 }
 
-void http_session::do_upgrade(request req) {
-  stream_.expires_never();
-  boost::asio::post(svc_.blocking, [self = shared_from_this(), req = std::move(req)]() mutable {
+template <class Stream>
+void http_session<Stream>::do_upgrade(request req) {
+  beast::get_lowest_layer(stream_).expires_never();
+  boost::asio::post(svc_.blocking, [self = this->shared_from_this(), req = std::move(req)]() mutable {
     api_router router(self->svc_);
     std::optional<response> refusal;
     std::shared_ptr<unit::unit_authority> authority;
@@ -105,29 +139,40 @@ void http_session::do_upgrade(request req) {
         return self->do_write(http::message_generator(std::move(*refusal)));
       }
       auto token = auth::session_cookie::token_from(req[http::field::cookie]);
-      std::make_shared<ws_session>(std::move(self->stream_), self->svc_, std::move(authority), std::move(*user),
-                                   token ? auth::token_digest(*token) : std::string())
+      std::make_shared<ws_session<Stream>>(std::move(self->stream_), self->svc_, std::move(authority), std::move(*user),
+                                           token ? auth::token_digest(*token) : std::string())
           ->run(std::move(req));
     });
   });
 }
 
-void http_session::do_write(http::message_generator msg) {
+template <class Stream>
+void http_session<Stream>::do_write(http::message_generator msg) {
   bool keep_alive = msg.keep_alive();
-  stream_.expires_after(svc_.config.http_timeout);
+  beast::get_lowest_layer(stream_).expires_after(svc_.config.http_timeout);
   beast::async_write(stream_, std::move(msg),
-                     beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+                     beast::bind_front_handler(&http_session::on_write, this->shared_from_this(), keep_alive));
 }
 
-void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
   if (ec) return;
   if (!keep_alive) return do_close();
   do_read();
 }
 
-void http_session::do_close() {
-  beast::error_code ec;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+template <class Stream>
+void http_session<Stream>::do_close() {
+  if constexpr (std::is_same_v<Stream, tls_stream>) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+  } else {
+    beast::error_code ec;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  }
 }
+
+template class http_session<plain_stream>;
+template class http_session<tls_stream>;
 
 }  // namespace coplan::net

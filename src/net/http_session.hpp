@@ -1,28 +1,38 @@
-// http_session: one HTTP connection. Reads requests with a body limit and a timeout, serves the
-// web client's files, runs API requests on the blocking-work pool, and hands a checked WebSocket
-// upgrade (session cookie, Origin, membership) over to a ws_session. All members are used on the
-// connection's strand (stream_'s executor) only.
+// http_session: one HTTP connection, over plain TCP or TLS (the Stream parameter). Reads requests
+// with a body limit and a timeout, serves the web client's files, runs API requests on the
+// blocking-work pool, and hands a checked WebSocket upgrade (session cookie, Origin, membership)
+// over to a ws_session on the same stream. All members are used on the connection's strand
+// (stream_'s executor) only.
 #pragma once
 #include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "net/services.hpp"
 #include "net/static_files.hpp"
 
 namespace coplan::net {
 
-class http_session : public std::enable_shared_from_this<http_session> {
+using plain_stream = boost::beast::tcp_stream;
+using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket, services& svc, const static_files& files);
+  // `tls` is used (and required) when Stream is tls_stream: the handshake then runs first.
+  http_session(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls, services& svc,
+               const static_files& files);
   void run();
 
 private:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
+  void on_handshake(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void do_api(request req);
@@ -31,12 +41,15 @@ private:
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void do_close();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   services& svc_;
   const static_files& files_;
   std::string peer_;
 };
+
+extern template class http_session<plain_stream>;
+extern template class http_session<tls_stream>;
 
 }  // namespace coplan::net

@@ -8,8 +8,8 @@
 namespace coplan::net {
 
 listener::listener(boost::asio::io_context& ioc, boost::asio::ip::tcp::endpoint endpoint, services& svc,
-                   const static_files& files)
-    : ioc_(ioc), acceptor_(boost::asio::make_strand(ioc)), svc_(svc), files_(files) {
+                   const static_files& files, boost::asio::ssl::context* tls)
+    : ioc_(ioc), acceptor_(boost::asio::make_strand(ioc)), svc_(svc), files_(files), tls_(tls) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -36,7 +36,8 @@ void listener::on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::sock
   if (!ec) {
     boost::beast::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    std::make_shared<http_session>(std::move(socket), svc_, files_)->run();
+    if (tls_) std::make_shared<http_session<tls_stream>>(std::move(socket), tls_, svc_, files_)->run();
+    else std::make_shared<http_session<plain_stream>>(std::move(socket), nullptr, svc_, files_)->run();
   }
   do_accept();
 }

@@ -1,9 +1,11 @@
-// listener: accepts TCP connections and gives each its own strand and http_session.
+// listener: accepts TCP connections and gives each its own strand and http_session (TLS when a
+// TLS context is given).
 #pragma once
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 
 #include "net/services.hpp"
@@ -15,7 +17,7 @@ class listener : public std::enable_shared_from_this<listener> {
 public:
   // Binds at once; throws boost::system::system_error when the address is taken.
   listener(boost::asio::io_context& ioc, boost::asio::ip::tcp::endpoint endpoint, services& svc,
-           const static_files& files);
+           const static_files& files, boost::asio::ssl::context* tls = nullptr);
   void run();
   void stop();
   unsigned short port() const { return port_; }
@@ -28,6 +30,7 @@ private:
   boost::asio::ip::tcp::acceptor acceptor_;  // used on acceptor_'s strand only
   services& svc_;
   const static_files& files_;
+  boost::asio::ssl::context* tls_;
   unsigned short port_ = 0;
 };
 

@@ -46,7 +46,17 @@ server::~server() {
 
 unsigned short server::start() {
   auto address = boost::asio::ip::make_address(config_.address);
-  listener_ = std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint(address, config_.port), svc_, files_);
+  if (!config_.tls_cert.empty() || !config_.tls_key.empty()) {
+    if (config_.tls_cert.empty() || config_.tls_key.empty())
+      throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+    namespace ssl = boost::asio::ssl;
+    tls_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    tls_->use_certificate_chain_file(config_.tls_cert);
+    tls_->use_private_key_file(config_.tls_key, ssl::context::pem);
+  }
+  listener_ = std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint(address, config_.port), svc_, files_, tls_.get());
   listener_->run();
   work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
       ioc_.get_executor());

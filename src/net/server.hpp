@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -58,6 +59,7 @@ private:
   auth::session_tracker sessions_;
   services svc_;
   static_files files_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;  // set when --tls-cert and --tls-key are given
   std::shared_ptr<listener> listener_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;  // closes WebSockets of expired sessions

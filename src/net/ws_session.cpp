@@ -9,42 +9,48 @@ namespace coplan::net {
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-ws_session::ws_session(beast::tcp_stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
-                       store::user_record user, std::string session_digest)
+template <class Stream>
+ws_session<Stream>::ws_session(Stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
+                               store::user_record user, std::string session_digest)
     : ws_(std::move(stream)), svc_(svc), unit_(std::move(unit)), user_(std::move(user)),
       session_digest_(std::move(session_digest)) {}
 
-void ws_session::run(beast::http::request<beast::http::string_body> req) {
+template <class Stream>
+void ws_session<Stream>::run(beast::http::request<beast::http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "coplan");
   }));
   ws_.read_message_max(svc_.config.max_message_bytes);
-  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, this->shared_from_this()));
 }
 
-void ws_session::on_accept(beast::error_code ec) {
+template <class Stream>
+void ws_session<Stream>::on_accept(beast::error_code ec) {
   if (ec) return finish();
   // Closed when the sign-in session behind it ends.
   tracking_ = svc_.sessions.track(session_digest_, user_.id, user_.session_expires,
-                                  [weak = weak_from_this()](const std::string& code) {
+                                  [weak = this->weak_from_this()](const std::string& code) {
                                     if (auto self = weak.lock()) self->close_signed_out(code);
                                   });
   do_read();
 }
 
-void ws_session::close_signed_out(const std::string& code) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code] {
+template <class Stream>
+void ws_session<Stream>::close_signed_out(const std::string& code) {
+  boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code] {
     self->do_close(websocket::close_reason(static_cast<websocket::close_code>(4001), code));
   });
 }
 
-void ws_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+template <class Stream>
+void ws_session<Stream>::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, this->shared_from_this()));
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void ws_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     // Includes message_too_big (Beast closes with 1009) and bad UTF-8 in a text frame (1007).
     return finish();
@@ -60,7 +66,8 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
   if (!finished_) do_read();
 }
 
-void ws_session::on_message(std::string text) {
+template <class Stream>
+void ws_session<Stream>::on_message(std::string text) {
   // The one boundary where a client message's validation errors become an error reply.
   try {
     auto msg = unit::parse_client_message(text, svc_.registry.limits());
@@ -68,11 +75,11 @@ void ws_session::on_message(std::string text) {
     if (auto* hello = std::get_if<unit::hello_msg>(&msg)) {
       if (joined_) throw coded_error("bad_message", "hello was already sent");
       joined_ = true;
-      unit_->join(shared_from_this(), author, std::move(*hello));
+      unit_->join(this->shared_from_this(), author, std::move(*hello));
       return;
     }
     if (!joined_) throw coded_error("hello_first", "send hello before anything else");
-    unit_->handle(shared_from_this(), author, std::move(msg));
+    unit_->handle(this->shared_from_this(), author, std::move(msg));
   } catch (const coded_error& e) {
     do_deliver(unit::wire::error(e.code(), e.what()));
   } catch (const std::exception&) {
@@ -80,12 +87,14 @@ void ws_session::on_message(std::string text) {
   }
 }
 
-void ws_session::deliver(std::shared_ptr<const std::string> message) {
+template <class Stream>
+void ws_session<Stream>::deliver(std::shared_ptr<const std::string> message) {
   boost::asio::post(ws_.get_executor(),
-                    [self = shared_from_this(), m = std::move(message)]() mutable { self->do_deliver(std::move(m)); });
+                    [self = this->shared_from_this(), m = std::move(message)]() mutable { self->do_deliver(std::move(m)); });
 }
 
-void ws_session::do_deliver(std::shared_ptr<const std::string> message) {
+template <class Stream>
+void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) {
   if (finished_) return;
   if (queue_.size() >= svc_.config.max_queue_messages ||
       queued_bytes_ + message->size() > svc_.config.max_queue_bytes) {
@@ -100,14 +109,16 @@ void ws_session::do_deliver(std::shared_ptr<const std::string> message) {
   if (!writing_) do_write();
 }
 
-void ws_session::do_write() {
+template <class Stream>
+void ws_session<Stream>::do_write() {
   writing_ = true;
   ws_.text(true);
   ws_.async_write(boost::asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+                  beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
 }
 
-void ws_session::on_write(beast::error_code ec, std::size_t) {
+template <class Stream>
+void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (finished_) return;
   if (ec) return finish();
@@ -116,19 +127,22 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
   if (!queue_.empty() && !finished_) do_write();
 }
 
-void ws_session::close_from_unit(const std::string& code) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), code] {
+template <class Stream>
+void ws_session<Stream>::close_from_unit(const std::string& code) {
+  boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code] {
     self->do_close(websocket::close_reason(websocket::close_code::try_again_later, code));
   });
 }
 
-void ws_session::do_close(websocket::close_reason reason) {
+template <class Stream>
+void ws_session<Stream>::do_close(websocket::close_reason reason) {
   if (finished_) return;
   finish();
-  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+  ws_.async_close(reason, [self = this->shared_from_this()](beast::error_code) {});
 }
 
-void ws_session::finish() {
+template <class Stream>
+void ws_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   if (tracking_) svc_.sessions.forget(tracking_);
@@ -136,5 +150,8 @@ void ws_session::finish() {
   queued_bytes_ = 0;
   if (joined_) unit_->leave(this);
 }
+
+template class ws_session<beast::tcp_stream>;
+template class ws_session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace coplan::net

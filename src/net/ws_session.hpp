@@ -1,4 +1,4 @@
-// ws_session: one browser's WebSocket for one open unit. Reads and parses client messages on the
+// ws_session: one browser's WebSocket for one open unit, over plain TCP or TLS (Stream). Reads and parses client messages on the
 // connection's strand (so parsing runs in parallel across clients), hands them to the unit's
 // authority, and writes what the authority delivers from a bounded outbound queue. queue_ and
 // every other member are guarded by the connection's strand (ws_'s executor).
@@ -9,7 +9,9 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "net/services.hpp"
 #include "store/account_store.hpp"
@@ -18,10 +20,11 @@
 
 namespace coplan::net {
 
-class ws_session : public unit::unit_subscriber, public std::enable_shared_from_this<ws_session> {
+template <class Stream>
+class ws_session : public unit::unit_subscriber, public std::enable_shared_from_this<ws_session<Stream>> {
 public:
-  ws_session(boost::beast::tcp_stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
-             store::user_record user, std::string session_digest);
+  ws_session(Stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit, store::user_record user,
+             std::string session_digest);
   void run(boost::beast::http::request<boost::beast::http::string_body> req);
 
   void deliver(std::shared_ptr<const std::string> message) override;
@@ -40,7 +43,7 @@ private:
   void do_close(boost::beast::websocket::close_reason reason);
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::flat_buffer buffer_;
   services& svc_;
   std::shared_ptr<unit::unit_authority> unit_;
@@ -53,5 +56,8 @@ private:
   bool joined_ = false;
   bool finished_ = false;
 };
+
+extern template class ws_session<boost::beast::tcp_stream>;
+extern template class ws_session<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace coplan::net

@@ -34,12 +34,13 @@ TEST(Docs, UnitTemplateDocListsEveryFieldOfEveryTemplate) {
 
 TEST(Docs, ProtocolDocExplainsEveryErrorCode) {
   auto doc = read(std::string(COPLAN_SOURCE_DIR) + "/docs/protocol.md");
-  std::regex code_re(R"rx((?:coded_error|wire::error)\("([a-z_]+)")rx");
+  std::regex code_re(R"rx((?:coded_error|wire::error)\("([a-z_]+)"|error_response\([^,]+,[^,]+,\s*"([a-z_]+)")rx");
   std::set<std::string> codes;
   for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(COPLAN_SOURCE_DIR) + "/src")) {
     if (e.path().extension() != ".cpp") continue;
     auto text = read(e.path());
-    for (std::sregex_iterator it(text.begin(), text.end(), code_re), end; it != end; ++it) codes.insert((*it)[1]);
+    for (std::sregex_iterator it(text.begin(), text.end(), code_re), end; it != end; ++it)
+      codes.insert((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
   }
   EXPECT_GT(codes.size(), 10u);
   for (const auto& c : codes) EXPECT_NE(doc.find("`" + c + "`"), std::string::npos) << c << " is not in docs/protocol.md";
