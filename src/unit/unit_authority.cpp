@@ -198,8 +198,10 @@ void unit_authority::do_push(const std::shared_ptr<unit_subscriber>& sub, std::u
   std::vector<std::shared_ptr<const text_update>> accepted;
   try {
     auto outcome = doc_.push(m.stream, m.version, std::move(m.updates), user, now_ms(), accepted);
-    if (outcome == unit_doc::push_outcome::stale) {
-      sub->deliver(wire::pushed(m.stream, false, doc_.find_stream(m.stream)->version));
+    if (outcome == unit_doc::push_outcome::stale || accepted.empty()) {
+      // Refused as stale, or nothing new (a re-sent push already applied): say where the head is.
+      sub->deliver(wire::pushed(m.stream, accepted.empty() && outcome == unit_doc::push_outcome::applied,
+                                doc_.find_stream(m.stream)->version));
       return;
     }
   } catch (const coded_error& e) {

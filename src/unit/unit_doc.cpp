@@ -6,6 +6,7 @@
 #include "text/coded_error.hpp"
 #include "text/utf16.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 namespace coplan::unit {
@@ -86,6 +87,27 @@ void unit_doc::check_value(const field_spec& f, const nlohmann::json& value) con
     throw coded_error("bad_value", "value for " + f.id + " must be a member of this unit");
 }
 
+void unit_doc::rebase(std::vector<incoming_update>& updates, const std::vector<std::shared_ptr<const text_update>>& over) {
+  // Exactly what a @codemirror/collab client does when it receives `over` one update at a time
+  // (StreamPeer.onUpdates): its own update at the head of the queue is confirmed and dropped;
+  // anyone else's is mapped through every pending update. Mapping over each update in turn (not
+  // over their composition) matters: CodeMirror's map is not compositional when insertions tie.
+  for (const auto& o : over) {
+    if (updates.empty()) return;
+    if (updates.front().client_id == o->client_id) {
+      updates.erase(updates.begin());
+      continue;
+    }
+    text::change_set theirs = o->changes;
+    for (auto& u : updates) {
+      auto mapped = u.changes.map(theirs);
+      theirs = theirs.map(u.changes, true);
+      u.changes = std::move(mapped);
+      u.changes_json.clear();  // rewritten from the rebased changes
+    }
+  }
+}
+
 void unit_doc::remember(text_stream& s, std::shared_ptr<const text_update> u) {
   s.recent.push_back(std::move(u));
   while (s.recent.size() > limits_.recent_kept) s.recent.pop_front();
@@ -100,9 +122,17 @@ unit_doc::push_outcome unit_doc::push(const std::string& stream, std::uint64_t v
   if (version > s.version)
     throw coded_error("bad_version", "version " + std::to_string(version) + " is ahead of the server's " +
                                          std::to_string(s.version));
-  if (version < s.version) return push_outcome::stale;
   if (updates.empty()) throw coded_error("bad_message", "a push needs at least one update");
   if (updates.size() > limits_.max_updates_per_push) throw coded_error("too_large", "too many updates in one push");
+  if (version < s.version) {
+    // A push made before updates the client has not seen: rebase it over them, the way
+    // @codemirror/collab's rebaseUpdates does (updates of this client already accepted are
+    // dropped, so nothing is applied twice), or refuse it when that history is gone.
+    std::vector<std::shared_ptr<const text_update>> over;
+    if (!limits_.rebase_stale || !text_updates_since(stream, version, over)) return push_outcome::stale;
+    rebase(updates, over);
+    if (updates.empty()) return push_outcome::applied;  // all of it was already here
+  }
 
   // Validate and apply the texts one by one; on any failure undo what was applied.
   std::vector<text::change_set> undo;

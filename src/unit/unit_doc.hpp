@@ -101,8 +101,10 @@ public:
   const unit_limits& limits() const { return limits_; }
 
   enum class push_outcome { applied, stale };
-  // Applies `updates` when `version` is the stream's head; returns stale (changing nothing) when it
-  // is behind. Atomic: a bad update anywhere leaves everything unchanged. Throws coded_error
+  // Applies `updates` at the stream's head. A push made at an older version is rebased over the
+  // updates since (see rebase()); it is `stale` (nothing changes) only when that history is no
+  // longer kept or rebasing is turned off. `accepted` may stay empty when everything was already
+  // there (a re-sent push). Atomic: a bad update anywhere leaves everything unchanged. Throws coded_error
   // ("unknown_stream", "bad_version", "length_mismatch", "split_surrogate", "too_large", "bad_message").
   push_outcome push(const std::string& stream, std::uint64_t version, std::vector<incoming_update> updates,
                     std::uint32_t author, std::int64_t time, std::vector<std::shared_ptr<const text_update>>& accepted);
@@ -148,6 +150,11 @@ public:
   nlohmann::json structure_json() const;
   // Restores a state written by to_json(). Throws std::exception on malformed input.
   static unit_doc from_json(std::shared_ptr<const template_spec> spec, unit_limits limits, const nlohmann::json& j);
+
+  // Rebases a client's updates (made before `over`) to apply after `over`, as the client itself
+  // does when it receives `over` one update at a time: its own accepted updates are dropped (by
+  // client id, in order), the rest mapped over each other update in turn.
+  static void rebase(std::vector<incoming_update>& updates, const std::vector<std::shared_ptr<const text_update>>& over);
 
   // Stream id of a field: "unit.<field>" or "<block id>.<field>".
   static std::string stream_id(const std::string& block, const std::string& field) { return block + "." + field; }

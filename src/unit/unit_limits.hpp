@@ -11,6 +11,7 @@ struct unit_limits {
   std::size_t max_blocks_per_list = 200;      // lessons (or resources…) in a unit, removed ones included
   std::size_t max_comments = 2'000;           // comments in a unit
   std::size_t recent_kept = 50'000;           // accepted updates per stream kept in memory for catch-up
+  bool rebase_stale = true;                  // rebase a push made at an older version (else refuse it)
 };
 
 }  // namespace coplan::unit

@@ -47,8 +47,10 @@ TEST(UnitDoc, PushAtHeadAppliesAndStampsAuthor) {
   EXPECT_EQ(d.find_stream("unit.goals")->authors.length_by(7), 5u);
 }
 
-TEST(UnitDoc, StalePushChangesNothingAndFutureVersionIsAnError) {
-  unit_doc d(ubd(), {});
+TEST(UnitDoc, StalePushChangesNothingWhenRebasingIsOffAndFutureVersionIsAnError) {
+  unit_limits no_rebase;
+  no_rebase.rebase_stale = false;
+  unit_doc d(ubd(), no_rebase);
   std::vector<std::shared_ptr<const text_update>> acc;
   d.push("unit.goals", 0, {insert(0, 0, u"a")}, 1, 0, acc);
   EXPECT_EQ(d.push("unit.goals", 0, {insert(0, 0, u"b")}, 2, 0, acc), unit_doc::push_outcome::stale);
@@ -56,6 +58,30 @@ TEST(UnitDoc, StalePushChangesNothingAndFutureVersionIsAnError) {
   EXPECT_EQ(code_of([&] { d.push("unit.nope", 0, {insert(0, 0, u"b")}, 2, 0, acc); }), "unknown_stream");
   EXPECT_EQ(d.find_stream("unit.goals")->text.to_utf8(), "a");
   EXPECT_EQ(d.find_stream("unit.goals")->version, 1u);
+}
+
+TEST(UnitDoc, StalePushIsRebasedLikeCodeMirrorAndNeverAppliedTwice) {
+  unit_doc d(ubd(), {});
+  std::vector<std::shared_ptr<const text_update>> acc;
+  d.push("unit.goals", 0, {insert(0, 0, u"abcd", "a")}, 1, 0, acc);
+  // B and C both typed on version 1; C's push arrives second and is rebased over B's.
+  d.push("unit.goals", 1, {insert(4, 2, u"B", "b")}, 2, 0, acc);
+  EXPECT_EQ(d.push("unit.goals", 1, {insert(4, 2, u"C", "c")}, 3, 0, acc), unit_doc::push_outcome::applied);
+  EXPECT_EQ(d.find_stream("unit.goals")->text.to_utf8(), "abBCcd");
+  EXPECT_EQ(d.find_stream("unit.goals")->version, 3u);
+  // A client re-sends two updates after a reconnect; the first was already accepted (version 3).
+  d.push("unit.goals", 3, {insert(6, 6, u"1", "c")}, 3, 0, acc);
+  acc.clear();
+  std::vector<incoming_update> again{insert(6, 6, u"1", "c"), insert(7, 7, u"2", "c")};
+  EXPECT_EQ(d.push("unit.goals", 3, std::move(again), 3, 0, acc), unit_doc::push_outcome::applied);
+  ASSERT_EQ(acc.size(), 1u);
+  EXPECT_EQ(d.find_stream("unit.goals")->text.to_utf8(), "abBCcd12");
+  // Everything already there: nothing applied, nothing refused.
+  acc.clear();
+  EXPECT_EQ(d.push("unit.goals", 3, {insert(6, 6, u"1", "c")}, 3, 0, acc), unit_doc::push_outcome::applied);
+  EXPECT_TRUE(acc.empty());
+  // A stale push whose lengths do not fit its version is an error, not a guess.
+  EXPECT_EQ(code_of([&] { d.push("unit.goals", 1, {insert(9, 0, u"x", "d")}, 3, 0, acc); }), "length_mismatch");
 }
 
 TEST(UnitDoc, MultiUpdatePushIsAtomic) {

@@ -144,12 +144,14 @@ export class StreamPeer {
       this.link.resync(`missing updates in ${this.stream}: have ${version}, got ${fresh[0].v}`);
       return;
     }
-    const parsed = fresh.map((u) => ({ changes: ChangeSet.fromJSON(u.changes), clientID: u.clientID }));
-    fresh.forEach((u, i) => {
-      this.authors.apply(parsed[i].changes, u.author);
+    // One update at a time: the server rebases a late push over each update in turn, and doing
+    // the same here keeps both sides identical (CodeMirror's map is not compositional at ties).
+    for (const u of fresh) {
+      const update = { changes: ChangeSet.fromJSON(u.changes), clientID: u.clientID };
+      this.authors.apply(update.changes, u.author);
       if (u.clientID === this.link.clientID) this.ownConfirmed++;
-    });
-    this.dispatch(receiveUpdates(this.state, parsed));
+      this.dispatch(receiveUpdates(this.state, [update]));
+    }
     this.emit();
     this.maybePush();
   }
