@@ -12,6 +12,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli/command_line.hpp"
 #include "client/http_client.hpp"
 #include "client/ws_client.hpp"
 #include "server_process.hpp"
@@ -58,12 +59,7 @@ int replay(const std::vector<std::string>& args) {
       ("batch", po::value(&batch)->default_value(batch), "updates per push (collab sends what is unconfirmed)")
       ("limit", po::value(&limit)->default_value(0), "replay only the first N patches (0 = all)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!cli::parse_command_line(args, opts, vm)) return 0;
   if (trace_path.empty()) throw std::runtime_error("no trace given and none found");
 
   // Prepare every push message before the clock starts.
@@ -73,14 +69,13 @@ int replay(const std::vector<std::string>& args) {
   std::u16string expected;
   for (const auto& txn : trace["txns"])
     for (const auto& p : txn["patches"]) {
+      if (limit && changes.size() == limit) break;
       auto pos = p[0].get<std::int64_t>(), del = p[1].get<std::int64_t>();
       auto ins = text::utf8_to_utf16(p[2].get<std::string>());
       changes.push_back(text::change_set::replace(len, pos, pos + del, ins).to_json().dump());
       expected.replace(static_cast<std::size_t>(pos), static_cast<std::size_t>(del), ins);
       len += static_cast<std::int64_t>(ins.size()) - del;
-      if (limit && changes.size() == limit) break;
     }
-  if (limit && changes.size() >= limit) changes.resize(limit);
   std::string end_content = limit ? text::utf16_to_utf8(expected) : trace["endContent"].get<std::string>();
   std::vector<std::string> pushes;
   std::vector<std::size_t> push_sizes;
@@ -197,12 +192,7 @@ int history(const std::vector<std::string>& args) {
       ("templates", po::value(&templates)->default_value(templates), "templates folder for the server")
       ("jumps", po::value(&jumps)->default_value(jumps), "random points to jump to");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!cli::parse_command_line(args, opts, vm)) return 0;
   auto trace = read_gz_json(trace_path);
   std::vector<std::string> changes;
   std::int64_t len = 0;
@@ -237,6 +227,24 @@ int history(const std::vector<std::string>& args) {
     }
   }
   sender.close();
+  // Opening the unit itself, cold: a fresh server process, the unit read from its latest snapshot
+  // and the ops after it, the welcome with every field (the trace's whole text among them).
+  std::vector<double> unit_open_ms;
+  bool unit_open_ok = true;
+  for (int round = 0; round < 5; ++round) {
+    server->stop(15);
+    server = std::make_unique<bench::server_process>(coplan, serve);
+    port = server->port();
+    lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+    client::ws_client opener;
+    auto t0 = std::chrono::steady_clock::now();
+    if (!opener.connect("127.0.0.1", port, "/api/units/" + unit + "/ws", lib)) throw std::runtime_error("WebSocket refused");
+    auto w = opener.hello("cold-open");
+    unit_open_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    unit_open_ok = unit_open_ok && w["streams"][stream]["text"] == trace["endContent"];
+    opener.close();
+  }
+  std::sort(unit_open_ms.begin(), unit_open_ms.end());
   server->stop(15);
   server = std::make_unique<bench::server_process>(coplan, serve);
   port = server->port();
@@ -268,6 +276,10 @@ int history(const std::vector<std::string>& args) {
   bool end_ok = end["streams"][stream]["text"] == trace["endContent"];
   std::sort(times.begin(), times.end());
   auto pct = [&](double p) { return times[std::min(times.size() - 1, static_cast<std::size_t>(p * static_cast<double>(times.size())))]; };
+  std::printf("cold open of the unit (connect, upgrade, load, welcome) over %zu fresh starts: min %.1f ms, median %.1f ms, "
+              "max %.1f ms; text matches endContent: %s\n",
+              unit_open_ms.size(), unit_open_ms.front(), unit_open_ms[unit_open_ms.size() / 2], unit_open_ms.back(),
+              unit_open_ok ? "yes" : "NO");
   std::printf("history of a unit with %zu ops (%zu edits of %s)\n", ops, changes.size(), trace_path.c_str());
   std::printf("| open (cold) ms | open (warm) ms | jumps | jump median ms | jump p95 ms | jump max ms | last version matches endContent |\n");
   std::printf("|---:|---:|---:|---:|---:|---:|---|\n");
@@ -276,14 +288,18 @@ int history(const std::vector<std::string>& args) {
   server->stop(15);
   std::filesystem::remove_all(data_dir);
   (void)checked;
-  return end_ok ? 0 : 1;
+  return end_ok && unit_open_ok ? 0 : 1;
 }
+
+int load(const std::vector<std::string>& args);
+int echo_server(const std::vector<std::string>& args);
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "Usage: coplan-bench <command> [options]\n\nCommands:\n  replay   replay an editing trace through a "
-                 "running server and check it\n  history  time opening a long history and jumping around in it\n";
+                 "running server and check it\n  history  time opening a long history and jumping around in it\n  load     drive a server (coplan, sharedb, echo) with a workload; "
+                 "prints JSON\n  echo-server  the bare Beast echo server (the floor)\n";
     return args.empty() ? 1 : 0;
   }
   auto cmd = args[0];
@@ -291,6 +307,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "replay") return replay(args);
     if (cmd == "history") return history(args);
+    if (cmd == "load") return load(args);
+    if (cmd == "echo-server") return echo_server(args);
     std::cerr << "coplan-bench: unknown command " << cmd << "\n";
     return 2;
   } catch (const std::exception& e) {

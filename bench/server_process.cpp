@@ -1,10 +1,10 @@
 // Child-process control for benchmarks (see server_process.hpp).
 #include "server_process.hpp"
 
+#include "proc_stats.hpp"
+
 #include <csignal>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <stdexcept>
 
 #include <sys/wait.h>
@@ -60,27 +60,8 @@ void server_process::stop(int signal) {
   pid_ = -1;
 }
 
-long server_process::peak_rss_kib() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
-}
+long server_process::peak_rss_kib() const { return proc_stats(pid_).peak_rss_kib(); }
 
-double server_process::cpu_seconds() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close_paren = s.rfind(')');
-  if (close_paren == std::string::npos) return 0;
-  std::istringstream rest(s.substr(close_paren + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+double server_process::cpu_seconds() const { return proc_stats(pid_).cpu_seconds(); }
 
 }  // namespace coplan::bench

@@ -38,6 +38,9 @@ build/release/coplan-bench replay --coplan build/release/coplan
 step "History of a 260,000-edit unit: open and jump (timed, not asserted)"
 build/release/coplan-bench history --coplan build/release/coplan
 
+step "Benchmark suite at a tiny size: every workload and server, checked for correctness only"
+bench/suite.sh --tiny --out "$(mktemp /tmp/coplan-bench-tiny.XXXXXX.jsonl)"
+
 step "Build and run the C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCOPLAN_SANITIZE=address,undefined >/dev/null
 cmake --build build/asan -j "$jobs" --target coplan_tests

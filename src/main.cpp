@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 
+#include "cli/command_line.hpp"
 #include "auth/password_policy.hpp"
 #include "net/server.hpp"
 #include "unit/demo_seed.hpp"
@@ -33,9 +34,11 @@ const char* usage =
     "  unit add-member   add a third member to a unit\n"
     "  help      show this text; `coplan <command> --help` shows a command's options\n";
 
+
 int serve(const std::vector<std::string>& args) {
   net::server_config c;
   std::string sync = c.synchronous;
+  long commit_us = c.commit_interval.count();
   bool demo = false;
   po::options_description opts("coplan serve options");
   opts.add_options()("help,h", "show these options")
@@ -46,19 +49,18 @@ int serve(const std::vector<std::string>& args) {
       ("templates", po::value(&c.templates_dir)->default_value(c.templates_dir), "folder of unit templates (JSON)")
       ("threads", po::value(&c.threads)->default_value(0), "io threads (0 = one per core)")
       ("synchronous", po::value(&sync)->default_value(sync), "SQLite synchronous mode: FULL or NORMAL")
+      ("commit-interval-us", po::value(&commit_us)->default_value(commit_us), "group commit: microseconds between commit starts under load")
       ("allowed-origin", po::value(&c.allowed_origins)->composing(), "extra allowed Origin (repeatable)")
       ("tls-cert", po::value(&c.tls_cert), "PEM certificate chain: serve HTTPS and WSS")
       ("tls-key", po::value(&c.tls_key), "PEM private key for --tls-cert")
       ("demo", po::bool_switch(&demo), "create the demo partnership when the database is empty");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!cli::parse_command_line(args, opts, vm)) return 0;
   if (sync != "FULL" && sync != "NORMAL") throw std::runtime_error("--synchronous must be FULL or NORMAL");
   c.synchronous = sync;
+  if (commit_us < 0 || commit_us > 1'000'000) throw std::runtime_error("--commit-interval-us must be 0..1000000");
+  c.commit_interval = std::chrono::microseconds(commit_us);
+  net::raise_open_file_limit();
   c.secure_cookies = !c.tls_cert.empty();
 
   net::server srv(c);

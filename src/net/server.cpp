@@ -1,9 +1,19 @@
 // Wiring a Coplan instance together (see server.hpp).
 #include "net/server.hpp"
 
+#include <sys/resource.h>
+
 #include <filesystem>
 
 namespace coplan::net {
+
+void raise_open_file_limit() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
 
 namespace {
 
@@ -23,7 +33,7 @@ std::string ensure_data_dir(const server_config& c) {
 server::server(server_config config)
     : config_(std::move(config)),
       db_(ensure_data_dir(config_), db_options_of(config_)),
-      writer_(config_.db_path(), db_options_of(config_)),
+      writer_(config_.db_path(), db_options_of(config_), config_.commit_interval),
       accounts_(db_),
       hasher_(config_.hash_cost),
       ioc_(static_cast<int>(config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency()))),

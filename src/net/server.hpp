@@ -24,6 +24,10 @@
 
 namespace coplan::net {
 
+// Raises this process's open-file limit to its hard limit: every connection is a descriptor, and
+// the usual soft limit (1024) would cap the server far below what it can serve.
+void raise_open_file_limit();
+
 class server {
 public:
   explicit server(server_config config);

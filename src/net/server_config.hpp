@@ -23,6 +23,7 @@ struct server_config {
   unsigned threads = 0;           // io threads; 0 = one per core
   unsigned blocking_threads = 4;  // SQLite reads, password hashing
   std::string synchronous = "FULL";
+  std::chrono::microseconds commit_interval{2000};  // group commit: at most one commit started per interval
   auth::hash_cost hash_cost = auth::hash_cost::interactive;
   std::vector<std::string> allowed_origins;  // besides the request's own host
   bool secure_cookies = false;

@@ -24,11 +24,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::uint64_t figure(const json& by, std::uint32_t user, const char* name) {
-  auto k = std::to_string(user);
-  return by.contains(k) ? by[k].value(name, std::uint64_t{0}) : 0;
-}
-
 }  // namespace
 
 json reflection_prompts::choose(const json& bank, const std::string& protocol, const json& report, const unit::unit_doc& doc,

@@ -5,8 +5,8 @@
 
 namespace coplan::store {
 
-op_log_writer::op_log_writer(const std::string& path, const db_options& options)
-    : db_(std::make_unique<database>(path, options)) {
+op_log_writer::op_log_writer(const std::string& path, const db_options& options, std::chrono::microseconds commit_interval)
+    : commit_interval_(commit_interval), db_(std::make_unique<database>(path, options)) {
   // Opened on the caller's thread so a bad path fails loudly at start; the writer thread owns it after.
   thread_ = std::thread([this] { run(); });
 }
@@ -16,13 +16,13 @@ op_log_writer::~op_log_writer() { stop(); }
 void op_log_writer::append(std::vector<op_row> rows, completion done, failure_guard guard, extra_fn extra) {
   std::lock_guard lock(mutex_);
   queue_.push_back(job{std::move(rows), std::nullopt, std::move(done), std::move(guard), std::move(extra)});
-  wake_.notify_one();
+  if (queue_.size() == 1) wake_.notify_one();  // the writer waits only for an empty queue to fill
 }
 
 void op_log_writer::append_snapshot(snapshot_row snap, completion done, failure_guard guard) {
   std::lock_guard lock(mutex_);
   queue_.push_back(job{{}, std::move(snap), std::move(done), std::move(guard), nullptr});
-  wake_.notify_one();
+  if (queue_.size() == 1) wake_.notify_one();
 }
 
 void op_log_writer::flush() {
@@ -56,6 +56,7 @@ void op_log_writer::run() {
       "DELETE FROM snapshots WHERE unit_id = ? AND keep = 0 AND id < (SELECT min(id) FROM "
       "(SELECT id FROM snapshots WHERE unit_id = ? ORDER BY id DESC LIMIT 3))");
   std::vector<job> batch;
+  auto last_start = std::chrono::steady_clock::now() - commit_interval_;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -63,9 +64,18 @@ void op_log_writer::run() {
       if (queue_.empty()) idle_.notify_all();
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
+      // Under load, let the batch grow until the commit interval is up (appends do not wake us).
+      auto next = last_start + commit_interval_;
+      if (!stopping_ && std::chrono::steady_clock::now() < next) {
+        busy_ = true;
+        lock.unlock();
+        std::this_thread::sleep_until(next);
+        lock.lock();
+      }
       batch.swap(queue_);
       busy_ = true;
     }
+    last_start = std::chrono::steady_clock::now();
     // Jobs of an owner whose earlier commit failed are refused without touching the log.
     std::erase_if(batch, [](job& j) {
       if (!j.guard || !j.guard->load()) return false;

@@ -5,6 +5,7 @@
 // the connection belongs to the writer thread.
 #pragma once
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -62,7 +63,11 @@ public:
     double latency_sum_seconds = 0;
   };
 
-  op_log_writer(const std::string& path, const db_options& options);
+  // `commit_interval`: a commit starts at most this long after the previous one started, so that
+  // under load each commit carries many batches (one fsync for all); an append to an idle writer
+  // is committed at once.
+  op_log_writer(const std::string& path, const db_options& options,
+                std::chrono::microseconds commit_interval = std::chrono::microseconds(2000));
   ~op_log_writer();
 
   void append(std::vector<op_row> rows, completion done, failure_guard guard = nullptr, extra_fn extra = nullptr);
@@ -75,6 +80,7 @@ public:
   void fail_next_commits(int n) { fail_next_.store(n); }
 
 private:
+  std::chrono::microseconds commit_interval_;
   struct job {
     std::vector<op_row> rows;
     std::optional<snapshot_row> snap;

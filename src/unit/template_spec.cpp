@@ -58,6 +58,7 @@ std::shared_ptr<const template_spec> template_spec::from_json(const nlohmann::js
   t->id_ = j.at("id").get<std::string>();
   t->name_ = j.value("name", t->id_);
   t->source_ = j;
+  t->source_text_ = j.dump();
   if (j.contains("choices"))
     for (const auto& [name, list] : j.at("choices").items())
       for (const auto& c : list) t->choices_[name].push_back(c.at("id").get<std::string>());

@@ -42,6 +42,8 @@ public:
   const std::string& id() const { return id_; }
   const std::string& name() const { return name_; }
   const nlohmann::json& source() const { return source_; }
+  // source() serialized once: every welcome carries it.
+  const std::string& source_text() const { return source_text_; }
 
   const field_spec* unit_field(const std::string& id) const;
   const std::vector<field_spec>& unit_fields() const { return unit_fields_; }
@@ -58,6 +60,7 @@ public:
 private:
   std::string id_;
   std::string name_;
+  std::string source_text_;
   nlohmann::json source_;
   std::vector<field_spec> unit_fields_;
   std::map<std::string, list_spec> lists_;

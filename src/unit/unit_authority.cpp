@@ -160,11 +160,11 @@ void unit_authority::do_join(std::shared_ptr<unit_subscriber> sub, std::uint32_t
   auto w = welcome(hello, user);
   subs_.push_back({sub, sub.get(), user, hello.client_id, nullptr});
   subscriber_count_.store(subs_.size());
-  sub->deliver(wire::of(w));
+  sub->deliver(std::move(w));
   // Tell the newcomer where the others are, then tell everyone who is here.
   for (const auto& e : subs_)
     if (e.key != sub.get() && !e.presence.is_null()) sub->deliver(wire::of(e.presence));
-  broadcast_online();
+  schedule_online();
   update_summary(false);
 }
 
@@ -174,7 +174,7 @@ void unit_authority::do_leave(unit_subscriber* sub) {
   std::erase_if(waiting_joins_, [&](const deferred_message& d) { return d.sub.get() == sub; });
   subscriber_count_.store(subs_.size());
   if (subs_.size() != before) {
-    broadcast_online();
+    schedule_online();
     update_summary(false);
   }
 }
@@ -427,6 +427,16 @@ void unit_authority::broadcast(const std::shared_ptr<const std::string>& message
   }
 }
 
+void unit_authority::schedule_online() {
+  if (online_pending_) return;
+  online_pending_ = true;
+  online_timer_.expires_after(std::chrono::milliseconds(20));
+  online_timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
+    self->online_pending_ = false;
+    self->broadcast_online();
+  });
+}
+
 void unit_authority::broadcast_online() {
   auto clients = nlohmann::json::array();
   for (const auto& e : subs_) clients.push_back({{"user", e.user}, {"clientID", e.client_id}});
@@ -453,7 +463,7 @@ nlohmann::json unit_authority::catch_up(const std::string& stream, std::uint64_t
   return {{"from", from}, {"updates", std::move(list)}};
 }
 
-nlohmann::json unit_authority::welcome(const hello_msg& hello, std::uint32_t user) {
+wire::message unit_authority::welcome(const hello_msg& hello, std::uint32_t user) {
   nlohmann::json members = nlohmann::json::array();
   nlohmann::json you;
   for (const auto& m : this->members()) {
@@ -472,13 +482,25 @@ nlohmann::json unit_authority::welcome(const hello_msg& hello, std::uint32_t use
     }
     streams[id] = std::move(entry);
   }
-  return {{"type", "welcome"},
-          {"unit", {{"id", identity_.public_id}, {"template", doc_.spec().source()}}},
-          {"expertise", settings_.expertise_list},
-          {"you", you},
-          {"members", std::move(members)},
-          {"structure", doc_.structure_json()},
-          {"streams", std::move(streams)}};
+  // The template and the expertise list are the same for every welcome: spliced in already
+  // serialized (copying and dumping the template was most of the cost of a join).
+  if (expertise_text_.empty()) expertise_text_ = settings_.expertise_list.dump();
+  std::string out = R"({"type":"welcome","unit":{"id":)";
+  out += nlohmann::json(identity_.public_id).dump();
+  out += R"(,"template":)";
+  out += doc_.spec().source_text();
+  out += R"(},"expertise":)";
+  out += expertise_text_;
+  out += R"(,"you":)";
+  out += you.dump();
+  out += R"(,"members":)";
+  out += members.dump();
+  out += R"(,"structure":)";
+  out += doc_.structure_json().dump();
+  out += R"(,"streams":)";
+  out += streams.dump();
+  out += "}";
+  return std::make_shared<const std::string>(std::move(out));
 }
 
 }  // namespace coplan::unit

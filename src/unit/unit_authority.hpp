@@ -17,6 +17,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "store/op_log_writer.hpp"
@@ -24,6 +25,7 @@
 #include "unit/client_message.hpp"
 #include "unit/unit_doc.hpp"
 #include "unit/unit_subscriber.hpp"
+#include "unit/wire.hpp"
 
 namespace coplan::unit {
 
@@ -132,15 +134,21 @@ private:
   void maybe_snapshot();
   void fail_unit();
   void broadcast(const std::shared_ptr<const std::string>& message, unit_subscriber* except = nullptr);
+  void schedule_online();
   void broadcast_online();
-  nlohmann::json welcome(const hello_msg& hello, std::uint32_t user);
+  wire::message welcome(const hello_msg& hello, std::uint32_t user);
   nlohmann::json catch_up(const std::string& stream, std::uint64_t from);
   store::snapshot_row snapshot_now() const;
   nlohmann::json snapshot_json() const;
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
+  // Joins and leaves within online_delay share one "online" broadcast (a class of 30 arriving
+  // at once would otherwise cost 30 × 30 messages).
+  boost::asio::steady_timer online_timer_{strand_};
+  bool online_pending_ = false;
   unit_identity identity_;                 // immutable
   std::vector<member_info> members_;       // guarded by summary_mutex_ (changed on strand_ only)
+  std::string expertise_text_;  // settings_.expertise_list serialized, on first use
   store::op_log_writer& writer_;
   store::unit_store& reader_;
   authority_settings settings_;

@@ -92,7 +92,9 @@ TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
       SCOPED_TRACE(std::string(http::to_string(r.method)) + " " + std::string(r.pattern) + " as " + who + " -> " +
                    std::to_string(res.status) + " " + res.body.dump().substr(0, 200));
       EXPECT_EQ(refused(res.status, res.body), !ok);
-      if (!ok) EXPECT_EQ(fingerprint(db_path), before) << "a refused request changed something";
+      if (!ok) {
+        EXPECT_EQ(fingerprint(db_path), before) << "a refused request changed something";
+      }
       ++tried;
     }
   }
@@ -119,7 +121,9 @@ TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
   for (const auto& type : unit::client_message_types()) {
     ASSERT_TRUE(examples.count(type)) << "no example for WebSocket message " << type;
     m.send(examples.at(type));
-    if (answers.count(type)) EXPECT_EQ(m.expect(answers.at(type))["type"], answers.at(type));
+    if (answers.count(type)) {
+      EXPECT_EQ(m.expect(answers.at(type))["type"], answers.at(type));
+    }
   }
 }
 

@@ -115,7 +115,9 @@ TEST(Reflection, AnswersArePrivateUntilBothSubmitThenRevealAgreeAndCarryActionIt
     EXPECT_EQ(seen.body["reflections"][0]["partners"][0]["submitted"], round == 1);
     EXPECT_FALSE(seen.body["reflections"][0].contains("everyone"));
     EXPECT_EQ(seen.body["reflections"][0]["me"]["facet"], "");
-    if (round == 0) ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", lib).status, 200u);
+    if (round == 0) {
+      ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", lib).status, 200u);
+    }
   }
   // …and nothing about it crosses the unit WebSocket either.
   watcher->send(std::string(R"({"type":"ping"})"));
