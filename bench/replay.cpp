@@ -15,6 +15,7 @@
 #include "cli/command_line.hpp"
 #include "client/http_client.hpp"
 #include "client/ws_client.hpp"
+#include "crash_harness.hpp"
 #include "server_process.hpp"
 #include "text/change_set.hpp"
 #include "text/text_buffer.hpp"
@@ -95,6 +96,7 @@ int replay(const std::vector<std::string>& args) {
   std::filesystem::remove_all(data_dir);
   std::vector<std::string> serve{"serve", "--port", "0", "--data-dir", data_dir.string(), "--web-root", "/nonexistent",
                                  "--templates", templates, "--demo"};
+  bench::server_process::lift_rate_limits(serve);
   auto server = std::make_unique<bench::server_process>(coplan, serve);
   auto port = server->port();
   auto lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
@@ -207,6 +209,7 @@ int history(const std::vector<std::string>& args) {
   std::filesystem::remove_all(data_dir);
   std::vector<std::string> serve{"serve", "--port", "0", "--data-dir", data_dir.string(), "--web-root", "/nonexistent",
                                  "--templates", templates, "--demo"};
+  bench::server_process::lift_rate_limits(serve);
   auto server = std::make_unique<bench::server_process>(coplan, serve);
   auto port = server->port();
   auto lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
@@ -294,6 +297,30 @@ int history(const std::vector<std::string>& args) {
 int load(const std::vector<std::string>& args);
 int echo_server(const std::vector<std::string>& args);
 
+// coplan-bench crash: the crash-safety harness (bench/crash_harness.hpp).
+int crash(const std::vector<std::string>& args) {
+  bench::crash_harness::options o;
+  po::options_description opts("coplan-bench crash options");
+  opts.add_options()("help,h", "show these options")
+      ("coplan", po::value(&o.coplan)->default_value(o.coplan), "the coplan binary")
+      ("templates", po::value(&o.templates)->default_value(o.templates), "templates folder for the server")
+      ("units", po::value(&o.units)->default_value(o.units), "units, two editors each")
+      ("kills", po::value(&o.kills)->default_value(o.kills), "times the server is killed with SIGKILL")
+      ("rate", po::value(&o.rate)->default_value(o.rate), "edits per second per editor")
+      ("max-run", po::value(&o.max_run)->default_value(o.max_run), "most seconds of typing between kills")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (kill moments, who types)");
+  po::variables_map vm;
+  if (!cli::parse_command_line(args, opts, vm)) return 0;
+  bench::crash_harness harness(o);
+  auto result = harness.run();
+  std::cout << result.dump() << std::endl;
+  if (!result["ok"].get<bool>()) {
+    std::cerr << "coplan-bench crash: FAILED\n";
+    return 3;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
@@ -309,6 +336,7 @@ int main(int argc, char** argv) {
     if (cmd == "history") return history(args);
     if (cmd == "load") return load(args);
     if (cmd == "echo-server") return echo_server(args);
+    if (cmd == "crash") return crash(args);
     std::cerr << "coplan-bench: unknown command " << cmd << "\n";
     return 2;
   } catch (const std::exception& e) {

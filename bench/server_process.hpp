@@ -1,5 +1,6 @@
 // server_process: runs `coplan serve` as a child process on a free port for a benchmark, reads the
-// port it printed, and stops it with SIGTERM (or SIGKILL, to simulate a crash).
+// port it printed (its output goes to a temporary log file), and stops it with SIGTERM (or SIGKILL,
+// to simulate a crash).
 #pragma once
 #include <string>
 #include <vector>
@@ -18,6 +19,11 @@ public:
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
   void stop(int signal = 15);
+  // Adds `coplan serve` options that lift the per-connection and per-account message limits: a
+  // benchmark client types far faster than a person and shares one account with thousands of others.
+  static void lift_rate_limits(std::vector<std::string>& serve_args);
+  // Everything the server printed so far.
+  std::string log() const;
   // Peak resident memory of the child in KiB (from /proc, while it runs).
   long peak_rss_kib() const;
   // CPU seconds (user + system) the child used so far.
@@ -26,6 +32,7 @@ public:
 private:
   pid_t pid_ = -1;
   unsigned short port_ = 0;
+  std::string log_path_;
 };
 
 }  // namespace coplan::bench

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run). Installs what is missing, builds once into
 # build/*, and runs: the C++ tests (GoogleTest), the node and browser tests (vitest driving real
 # @codemirror/collab peers and Debian's Chromium against the real server), the trace replay, and
-# the C++ tests again under AddressSanitizer+UndefinedBehaviorSanitizer and ThreadSanitizer.
+# the C++ tests again under AddressSanitizer+UndefinedBehaviorSanitizer and ThreadSanitizer, and a
+# one-minute libFuzzer run of the message parser, ChangeSets and structure commands (fuzz/).
 #   scripts/test.sh --quick   C++ tests and node/browser tests only (for quick iterations)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,9 @@ build/release/coplan-bench replay --coplan build/release/coplan
 step "History of a 260,000-edit unit: open and jump (timed, not asserted)"
 build/release/coplan-bench history --coplan build/release/coplan
 
+step "Crash safety: the server killed with SIGKILL 20 times under load; every acknowledged edit checked"
+build/release/coplan-bench crash --kills 20 --units 10 --rate 50
+
 step "Benchmark suite at a tiny size: every workload and server, checked for correctness only"
 bench/suite.sh --tiny --out "$(mktemp /tmp/coplan-bench-tiny.XXXXXX.jsonl)"
 
@@ -50,5 +54,27 @@ step "Build and run the server tests under ThreadSanitizer"
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPLAN_SANITIZE=thread >/dev/null
 cmake --build build/tsan -j "$jobs" --target coplan_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/coplan_tests --gtest_brief=1 --gtest_filter='Server*:Store*'
+
+step "Fuzz message parsing, ChangeSets and structure commands (libFuzzer + ASan/UBSan, 20 s each; docs/fuzzing.md)"
+cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCOPLAN_FUZZ=ON \
+  -DCOPLAN_TESTS=OFF >/dev/null
+cmake --build build/fuzz -j "$jobs" --target fuzzers
+fuzz_work=$(mktemp -d /tmp/coplan-fuzz.XXXXXX)
+for fuzzer in client_message_fuzz change_set_fuzz unit_commands_fuzz; do
+  # On a copy of the seed corpus, so the repository's corpus does not grow.
+  cp -r "fuzz/corpus/$fuzzer" "$fuzz_work/$fuzzer"
+  dict=()
+  if [ "$fuzzer" != unit_commands_fuzz ]; then dict=(-dict=fuzz/json.dict); fi
+  if ! "build/fuzz/$fuzzer" "$fuzz_work/$fuzzer" "${dict[@]}" -max_total_time=20 -rss_limit_mb=2048 -timeout=10 \
+      -print_final_stats=1 -artifact_prefix="$fuzz_work/$fuzzer-" >"$fuzz_work/$fuzzer.log" 2>&1; then
+    tail -n 60 "$fuzz_work/$fuzzer.log"
+    echo "$fuzzer found a crash: the input is $(ls "$fuzz_work/$fuzzer"-* 2>/dev/null | head -n 1);" \
+         "docs/fuzzing.md says how it becomes a regression test" >&2
+    exit 1
+  fi
+  echo "$fuzzer: $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$fuzz_work/$fuzzer.log" | grep -o '[0-9]*$') runs," \
+       "$(grep -o 'cov: [0-9]*' "$fuzz_work/$fuzzer.log" | tail -n 1), no crash"
+done
+rm -rf "$fuzz_work"
 
 step "All tests passed"

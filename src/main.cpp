@@ -14,6 +14,8 @@
 #include <boost/program_options.hpp>
 
 #include "cli/command_line.hpp"
+#include "log/event_log.hpp"
+#include "store/backup.hpp"
 #include "auth/password_policy.hpp"
 #include "net/server.hpp"
 #include "unit/demo_seed.hpp"
@@ -32,8 +34,31 @@ const char* usage =
     "  partnership add   pair people up (a librarian and a teacher, or more)\n"
     "  school    add a school; coordinator assign gives a coordinator a school\n"
     "  unit add-member   add a third member to a unit\n"
+    "  backup    copy the database while the server runs: coplan backup --to FILE\n"
+    "  restore   replace the database with a backup (server stopped): coplan restore --from FILE\n"
     "  help      show this text; `coplan <command> --help` shows a command's options\n";
 
+
+// coplan backup / coplan restore (SQLite's online backup API; see store/backup.hpp).
+int backup_command(const std::string& command, const std::vector<std::string>& args) {
+  std::string data_dir = "var", file;
+  po::options_description opts("coplan " + command + " options");
+  opts.add_options()("help,h", "show these options")
+      ("data-dir", po::value(&data_dir)->default_value(data_dir), "folder holding coplan.db")
+      (command == "backup" ? "to" : "from", po::value(&file)->required(),
+       command == "backup" ? "the backup file to write (must not exist)" : "the backup file to restore");
+  po::variables_map vm;
+  if (!cli::parse_command_line(args, opts, vm)) return 0;
+  auto db = data_dir + "/coplan.db";
+  if (command == "backup") {
+    auto pages = store::backup::take(db, file);
+    std::cout << "Backed up " << db << " to " << file << " (" << pages << " pages, integrity check ok)\n";
+  } else {
+    store::backup::restore(file, db);
+    std::cout << "Restored " << db << " from " << file << " (integrity check ok)\n";
+  }
+  return 0;
+}
 
 int serve(const std::vector<std::string>& args) {
   net::server_config c;
@@ -51,6 +76,13 @@ int serve(const std::vector<std::string>& args) {
       ("synchronous", po::value(&sync)->default_value(sync), "SQLite synchronous mode: FULL or NORMAL")
       ("commit-interval-us", po::value(&commit_us)->default_value(commit_us), "group commit: microseconds between commit starts under load")
       ("allowed-origin", po::value(&c.allowed_origins)->composing(), "extra allowed Origin (repeatable)")
+      ("messages-per-second", po::value(&c.messages_per_second)->default_value(c.messages_per_second), "one WebSocket's message rate")
+      ("message-burst", po::value(&c.message_burst)->default_value(c.message_burst), "one WebSocket's message burst")
+      ("user-messages-per-second", po::value(&c.user_messages_per_second)->default_value(c.user_messages_per_second),
+       "one account's message rate over all its WebSockets")
+      ("user-message-burst", po::value(&c.user_message_burst)->default_value(c.user_message_burst), "one account's message burst")
+      ("max-sockets-per-user", po::value(&c.max_sockets_per_user)->default_value(c.max_sockets_per_user),
+       "WebSockets one account may hold open")
       ("tls-cert", po::value(&c.tls_cert), "PEM certificate chain: serve HTTPS and WSS")
       ("tls-key", po::value(&c.tls_key), "PEM private key for --tls-cert")
       ("demo", po::bool_switch(&demo), "create the demo partnership when the database is empty");
@@ -76,11 +108,17 @@ int serve(const std::vector<std::string>& args) {
               << " / " << t.password << "\n";
   }
   std::cout << "Press Ctrl+C to stop." << std::endl;
+  log::event_log::enable();
+  log::event_log::write("info", "started", {{"port", port}, {"db", c.db_path()}, {"tls", !c.tls_cert.empty()}});
 
   boost::asio::io_context signals_ctx;
   boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) { srv.stop(); });
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    log::event_log::write("info", "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    srv.stop();
+  });
   signals_ctx.run();
+  log::event_log::write("info", "stopped");
   std::cout << "Coplan stopped." << std::endl;
   return 0;
 }
@@ -214,6 +252,7 @@ int admin(const std::string& area, std::vector<std::string> args) {
 }
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout (a log pipe gone) must not kill the server
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage;
@@ -223,6 +262,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     if (command == "serve") return serve(args);
+    if (command == "backup" || command == "restore") return backup_command(command, args);
     if (command == "user" || command == "partnership" || command == "school" || command == "coordinator" || command == "unit")
       return admin(command, args);
     std::cerr << "coplan: unknown command '" << command << "'\n\n" << usage;

@@ -174,7 +174,10 @@ async function replay(tracePath) {
   for (const txn of trace.txns)
     for (const [pos, del, text] of txn.patches) {
       writer.edit(pos, del, text);
-      if (++edits % 2000 === 0) await sleep(0); // let the sockets breathe
+      // Let the sockets breathe; keep @codemirror/collab's unconfirmed list short (it is copied on
+      // every local transaction, so 260,000 unconfirmed updates would exhaust the heap).
+      if (++edits % 2000 === 0) await sleep(0);
+      while (writer.pending() > 1000) await sleep(1);
     }
   const sent = now();
   while (reader.text() !== trace.endContent) {

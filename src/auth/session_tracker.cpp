@@ -50,4 +50,8 @@ std::size_t session_tracker::size() {
   return entries_.size();
 }
 
+void session_tracker::end_all(const std::string& code) {
+  close_if([](const entry&) { return true; }, code);
+}
+
 }  // namespace coplan::auth

@@ -23,6 +23,7 @@ public:
   void end_session(const std::string& token_digest);  // closes its connections
   void end_user(std::int64_t user_id);                 // closes every connection of a user
   void sweep(std::int64_t now_ms);                     // closes connections whose session expired
+  void end_all(const std::string& code);               // closes every connection (server shutdown)
   std::size_t size();
 
 private:

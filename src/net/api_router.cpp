@@ -80,6 +80,7 @@ using V = http::verb;
 const std::vector<api_route>& api_router::routes() {
   static const std::vector<api_route> table{
       {V::get, "/healthz", access::anyone, &api_router::healthz, ""},
+      {V::get, "/metrics", access::anyone, &api_router::metrics, ""},
       {V::post, "/api/signin", access::anyone, &api_router::sign_in, R"({"username":"x","password":"y"})"},
       {V::post, "/api/signout", access::anyone, &api_router::sign_out, "{}"},
       {V::get, "/api/me", access::anyone, &api_router::me, ""},
@@ -216,6 +217,17 @@ response api_router::handle(const request& req, const std::string& peer) {
 // ---- Accounts and sessions -------------------------------------------------------------------
 
 response api_router::healthz(route_context& c) { return json_response(c.req, http::status::ok, {{"ok", true}}); }
+
+// Counts only (no names, no content), in the Prometheus text format.
+response api_router::metrics(route_context& c) {
+  response res{http::status::ok, c.req.version()};
+  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(c.req.keep_alive());
+  res.body() = svc_.metrics.render(svc_.live_sockets.load(), svc_.registry.open_count(), svc_.writer.current_stats());
+  res.prepare_payload();
+  return res;
+}
 
 response api_router::start_session(const route_context& c, const store::user_record& user, json body) {
   auto token = auth::random_token(32);

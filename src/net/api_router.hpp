@@ -61,6 +61,7 @@ public:
 private:
   // Accounts and sessions.
   response healthz(route_context& c);
+  response metrics(route_context& c);
   response sign_in(route_context& c);
   response sign_out(route_context& c);
   response me(route_context& c);

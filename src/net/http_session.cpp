@@ -81,7 +81,7 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   auto req = parser_->release();
   std::string_view target = req.target();
   if (websocket::is_upgrade(req)) return do_upgrade(std::move(req));
-  if (target.substr(0, 5) == "/api/" || target == "/healthz") return do_api(std::move(req));
+  if (target.substr(0, 5) == "/api/" || target == "/healthz" || target == "/metrics") return do_api(std::move(req));
   do_write(files_.serve(req));
 }
 

@@ -44,8 +44,9 @@ server::server(server_config config)
       reflections_(db_, registry_, history_),
       account_limiter_(config_.signin_failures_per_account, std::chrono::seconds(60)),
       address_limiter_(config_.signin_failures_per_address, std::chrono::seconds(60)),
+      per_user_(config_.max_sockets_per_user, config_.user_messages_per_second, config_.user_message_burst),
       svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_,
-           account_limiter_, address_limiter_, sessions_},
+           account_limiter_, address_limiter_, sessions_, per_user_, live_sockets_, metrics_, writer_},
       files_(config_.web_root) {}
 
 server::~server() {
@@ -95,7 +96,14 @@ void server::wait() {
 void server::stop() {
   if (sweep_timer_) boost::asio::post(ioc_, [t = sweep_timer_.get()] { t->cancel(); });
   if (listener_) listener_->stop();
+  // Graceful: every WebSocket is closed with 1001 going_away (clients reconnect and re-send what is
+  // unconfirmed), then the io threads get a moment to write the close frames and finish the
+  // commits under way before the rest is cut off.
+  sessions_.end_all("going_away");
   work_.reset();
+  auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
+  while (!threads_.empty() && live_sockets_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ioc_.stop();
   wait();
   threads_.clear();

@@ -61,6 +61,9 @@ private:
   auth::rate_limiter account_limiter_;
   auth::rate_limiter address_limiter_;
   auth::session_tracker sessions_;
+  user_limits per_user_;
+  std::atomic<std::size_t> live_sockets_{0};
+  server_metrics metrics_;
   services svc_;
   static_files files_;
   std::unique_ptr<boost::asio::ssl::context> tls_;  // set when --tls-cert and --tls-key are given

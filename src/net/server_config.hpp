@@ -34,6 +34,14 @@ struct server_config {
   std::size_t max_queue_messages = 4096;           // outbound messages queued for one client
   std::size_t max_queue_bytes = 32 << 20;          // outbound bytes queued for one client
   std::chrono::seconds http_timeout{30};           // reading one HTTP request (slowloris guard)
+  std::chrono::seconds ws_handshake_timeout{10};   // finishing the WebSocket upgrade
+  std::chrono::seconds ws_idle_timeout{60};        // a WebSocket with nothing heard (pings count) is closed
+  double messages_per_second = 200;                // one WebSocket's message rate ...
+  double message_burst = 1000;                     // ... and burst; more are refused with rate_limited
+  double user_messages_per_second = 1000;          // one account's message rate over all its sockets ...
+  double user_message_burst = 4000;                // ... and burst
+  std::size_t max_sockets_per_user = 64;           // WebSockets one account may hold open
+  std::chrono::milliseconds shutdown_grace{2000};  // SIGTERM: time to close sockets and finish commits
   std::chrono::hours session_lifetime{24 * 14};    // sign-in session
   std::chrono::hours invitation_lifetime{24 * 7};  // invitation link
   std::size_t signin_failures_per_account = 10;    // per minute; more are refused unchecked

@@ -1,6 +1,7 @@
 // services: the long-lived parts every connection uses (config, database, accounts, unit
 // registry, the pool for blocking work). Owned by net::server; everything here is thread-safe.
 #pragma once
+#include <atomic>
 #include <memory>
 
 #include <boost/asio/thread_pool.hpp>
@@ -11,6 +12,8 @@
 #include "review/history_service.hpp"
 #include "review/reflection_service.hpp"
 #include "net/server_config.hpp"
+#include "net/server_metrics.hpp"
+#include "net/user_limits.hpp"
 #include "store/account_store.hpp"
 #include "store/store.hpp"
 #include "unit/unit_registry.hpp"
@@ -29,6 +32,10 @@ struct services {
   auth::rate_limiter& account_limiter;  // failed sign-ins per account
   auth::rate_limiter& address_limiter;  // failed sign-ins per address
   auth::session_tracker& sessions;      // open WebSockets by sign-in session
+  user_limits& per_user;                // sockets and message rate per account
+  std::atomic<std::size_t>& live_sockets;  // WebSocket sessions alive (for a graceful shutdown)
+  server_metrics& metrics;              // counters for /metrics
+  store::op_log_writer& writer;         // its commit statistics for /metrics
 };
 
 }  // namespace coplan::net

@@ -1,6 +1,7 @@
 // WebSocket session for one client of one unit (see ws_session.hpp).
 #include "net/ws_session.hpp"
 
+#include "log/event_log.hpp"
 #include "text/coded_error.hpp"
 #include "unit/wire.hpp"
 
@@ -13,12 +14,26 @@ template <class Stream>
 ws_session<Stream>::ws_session(Stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit,
                                store::user_record user, std::string session_digest)
     : ws_(std::move(stream)), svc_(svc), unit_(std::move(unit)), user_(std::move(user)),
-      session_digest_(std::move(session_digest)) {}
+      session_digest_(std::move(session_digest)),
+      budget_(svc.config.messages_per_second, svc.config.message_burst) {
+  ++svc_.live_sockets;
+}
+
+template <class Stream>
+ws_session<Stream>::~ws_session() {
+  --svc_.live_sockets;
+}
 
 template <class Stream>
 void ws_session<Stream>::run(beast::http::request<beast::http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  // Slow or silent peers: the upgrade must finish in time, and a connection from which nothing is
+  // heard for the idle timeout is closed (Beast pings it at half the timeout first).
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = svc_.config.ws_handshake_timeout;
+  timeouts.idle_timeout = svc_.config.ws_idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(beast::http::field::server, "coplan");
   }));
@@ -29,6 +44,16 @@ void ws_session<Stream>::run(beast::http::request<beast::http::string_body> req)
 template <class Stream>
 void ws_session<Stream>::on_accept(beast::error_code ec) {
   if (ec) return finish();
+  if (!svc_.per_user.open_socket(user_.id)) {
+    ++svc_.metrics.too_many_connections;
+    log::event_log::write("warn", "too_many_connections", {{"user", user_.id}});
+    finished_ = true;
+    ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "too_many_connections"),
+                    [self = this->shared_from_this()](beast::error_code) {});
+    return;
+  }
+  counted_ = true;
+  ++svc_.metrics.ws_opened;
   // Closed when the sign-in session behind it ends.
   tracking_ = svc_.sessions.track(session_digest_, user_.id, user_.session_expires,
                                   [weak = this->weak_from_this()](const std::string& code) {
@@ -40,7 +65,8 @@ void ws_session<Stream>::on_accept(beast::error_code ec) {
 template <class Stream>
 void ws_session<Stream>::close_signed_out(const std::string& code) {
   boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code] {
-    self->do_close(websocket::close_reason(static_cast<websocket::close_code>(4001), code));
+    auto close_code = code == "going_away" ? websocket::close_code::going_away : static_cast<websocket::close_code>(4001);
+    self->do_close(websocket::close_reason(close_code, code));
   });
 }
 
@@ -79,10 +105,22 @@ void ws_session<Stream>::on_message(std::string text) {
       return;
     }
     if (!joined_) throw coded_error("hello_first", "send hello before anything else");
+    auto now = token_bucket::clock::now();
+    if (!budget_.take(now) || !svc_.per_user.take_message(user_.id, now)) {
+      // Refused unapplied; the reference lets the client send it again later.
+      if (svc_.metrics.rate_limited++ % 1000 == 0) log::event_log::write("warn", "rate_limited", {{"user", user_.id}});
+      nlohmann::json ref = nullptr;
+      if (auto* p = std::get_if<unit::push_msg>(&msg)) ref = {{"stream", p->stream}};
+      if (auto* c = std::get_if<unit::command_msg>(&msg)) ref = {{"clientID", c->client_id}, {"seq", c->seq}};
+      do_deliver(unit::wire::error("rate_limited", "too many messages; this one was not applied, send it again in a moment", ref));
+      return;
+    }
     unit_->handle(this->shared_from_this(), author, std::move(msg));
   } catch (const coded_error& e) {
+    ++svc_.metrics.bad_messages;
     do_deliver(unit::wire::error(e.code(), e.what()));
   } catch (const std::exception&) {
+    ++svc_.metrics.bad_messages;
     do_deliver(unit::wire::error("bad_message", "message has the wrong shape"));
   }
 }
@@ -99,6 +137,8 @@ void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) 
   if (queue_.size() >= svc_.config.max_queue_messages ||
       queued_bytes_ + message->size() > svc_.config.max_queue_bytes) {
     // A client that does not read is dropped rather than buffered without bound.
+    ++svc_.metrics.queue_drops;
+    log::event_log::write("warn", "queue_full", {{"user", user_.id}, {"messages", queue_.size()}, {"bytes", queued_bytes_}});
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
@@ -146,6 +186,7 @@ void ws_session<Stream>::finish() {
   if (finished_) return;
   finished_ = true;
   if (tracking_) svc_.sessions.forget(tracking_);
+  if (counted_) svc_.per_user.close_socket(user_.id);
   queue_.clear();
   queued_bytes_ = 0;
   if (joined_) unit_->leave(this);

@@ -14,6 +14,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "net/services.hpp"
+#include "net/token_bucket.hpp"
 #include "store/account_store.hpp"
 #include "unit/unit_authority.hpp"
 #include "unit/unit_subscriber.hpp"
@@ -25,11 +26,13 @@ class ws_session : public unit::unit_subscriber, public std::enable_shared_from_
 public:
   ws_session(Stream&& stream, services& svc, std::shared_ptr<unit::unit_authority> unit, store::user_record user,
              std::string session_digest);
+  ~ws_session() override;
   void run(boost::beast::http::request<boost::beast::http::string_body> req);
 
   void deliver(std::shared_ptr<const std::string> message) override;
   void close_from_unit(const std::string& code) override;
-  // The sign-in session ended (sign-out, expiry, password reset): close with 4001. Thread-safe.
+  // The sign-in session ended (sign-out, expiry, password reset): close with 4001; or the server
+  // is shutting down (code "going_away"): close with 1001. Thread-safe.
   void close_signed_out(const std::string& code);
 
 private:
@@ -55,6 +58,8 @@ private:
   bool writing_ = false;
   bool joined_ = false;
   bool finished_ = false;
+  bool counted_ = false;  // registered with svc_.per_user
+  token_bucket budget_;   // this connection's messages
 };
 
 extern template class ws_session<boost::beast::tcp_stream>;

@@ -1,6 +1,8 @@
 // Group-commit op log writer (see op_log_writer.hpp).
 #include "store/op_log_writer.hpp"
 
+#include "log/event_log.hpp"
+
 #include <chrono>
 
 namespace coplan::store {
@@ -124,8 +126,9 @@ void op_log_writer::run() {
         throw std::runtime_error("injected commit failure");
       }
       db.exec("COMMIT");
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       ok = false;
+      log::event_log::write("error", "commit_failed", {{"jobs", batch.size()}, {"what", e.what()}});
       for (auto& j : batch)
         if (j.guard) j.guard->store(true);
       try {

@@ -256,6 +256,9 @@ std::int64_t change_set::map_pos(std::int64_t pos, int assoc) const {
 // Port of mapSet(setA, setB, before, mkSet=true).
 change_set change_set::map(const change_set& other, bool before) const {
   if (other.empty()) return *this;
+  // mapSet never ends on some sets of different lengths (e.g. [[1,"x"]] over [[3]]; CodeMirror
+  // loops too), and a stale push is mapped before it is checked against the document.
+  if (length() != other.length()) throw coded_error("length_mismatch", "mismatched change set lengths");
   std::vector<std::int64_t> sections;
   std::vector<std::u16string> insert;
   section_iter a(*this), b(other);

@@ -42,6 +42,7 @@ void text_buffer::replace(std::size_t pos, std::size_t remove, std::u16string_vi
   move_gap(pos);
   gap_end_ += remove;
   ensure_gap(insert.size());
+  if (insert.empty()) return;  // an empty buffer has no storage: memcpy to null is undefined even for 0 bytes
   std::memcpy(buf_.data() + gap_start_, insert.data(), insert.size() * sizeof(char16_t));
   gap_start_ += insert.size();
 }

@@ -65,6 +65,9 @@ client_message parse_client_message(std::string_view text, const unit_limits& li
     if (what.find("UTF-8") != std::string::npos || what.find("surrogate") != std::string::npos)
       throw coded_error("bad_unicode", "message text is not valid Unicode");
     throw coded_error("bad_json", "message is not valid JSON");
+  } catch (const json::out_of_range&) {
+    // A number too large for a double (1e400): valid JSON syntax, but no value we could hold.
+    bad("a number in the message is out of range");
   }
   if (!j.is_object()) bad("a message must be a JSON object");
   auto type = string_of(j, "type", 32);

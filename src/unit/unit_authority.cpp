@@ -400,8 +400,13 @@ void unit_authority::fail_unit() {
 void unit_authority::do_presence(unit_subscriber* sub, presence_msg& m) {
   for (auto& e : subs_) {
     if (e.key != sub) continue;
+    if (!m.stream.empty() && !doc_.find_stream(m.stream)) {
+      // No ref: the field named in a presence is not a push the client should count as refused.
+      sub->deliver(wire::error("unknown_stream", "no text field " + m.stream.substr(0, 80)));
+      return;
+    }
     nlohmann::json p{{"type", "presence"}, {"user", e.user}, {"clientID", e.client_id}};
-    if (!m.stream.empty() && doc_.find_stream(m.stream)) {
+    if (!m.stream.empty()) {
       p["stream"] = m.stream;
       p["anchor"] = m.anchor;
       p["head"] = m.head;

@@ -53,6 +53,8 @@ public:
     srv_.reset();
     start();
   }
+  // Stops the server and closes its database (for a restore); start() brings it back.
+  void shut_down() { srv_.reset(); }
 
   unsigned short port() const { return port_; }
   const std::string& unit() const { return unit_; }

@@ -148,3 +148,13 @@ TEST(ChangeSet, BetweenReplacesOnlyTheDifferenceAndKeepsPairsWhole) {
   EXPECT_EQ(change_set::between(u"a😀b", u"a😃b").deleted_length(), 2);
   check(u"x😀", u"x😀😀");
 }
+
+// Regression (found by fuzz/change_set_fuzz, a timeout): mapping a change set over one of a
+// different length looped forever (mapSet's `while (len)` never advanced once `a` ran out), as
+// @codemirror/state 6.7 does too. It now refuses with length_mismatch.
+TEST(ChangeSet, MapOverADifferentLengthThrowsInsteadOfLoopingForever) {
+  EXPECT_EQ(code_of([] { parse(R"([[1,"ne`w"]])").map(parse(R"([[3]])")); }), "length_mismatch");
+  EXPECT_EQ(code_of([] { parse(R"([[3]])").map(parse(R"([[1,"ne`w"]])"), true); }), "length_mismatch");
+  // Mapping over an empty change set still returns the set unchanged, as in CodeMirror.
+  EXPECT_EQ(parse(R"([[1,"x"]])").map(parse("[3]")), parse(R"([[1,"x"]])"));
+}

@@ -23,3 +23,15 @@ TEST(TextBuffer, RandomEditsMatchAPlainString) {
   EXPECT_EQ(t.slice(3, 50), ref.substr(3, 47));
   for (std::size_t i = 0; i < ref.size(); i += 97) EXPECT_EQ(t.at(i), ref[i]);
 }
+
+// Regression (found by fuzz/unit_commands_fuzz under UBSan): a change inserting nothing into a
+// buffer that never held text (a deletion of 0 units, [[0]], pushed to an empty field) called
+// memcpy with a null destination, which is undefined behaviour even for 0 bytes.
+TEST(TextBuffer, EmptyInsertIntoEmptyBufferDoesNotMemcpyToNull) {
+  text_buffer t;
+  t.replace(0, 0, u"");
+  EXPECT_EQ(t.size(), 0u);
+  t.replace(0, 0, u"ab");
+  t.replace(0, 2, u"");
+  EXPECT_EQ(t.to_u16(), u"");
+}

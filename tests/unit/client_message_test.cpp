@@ -73,3 +73,12 @@ TEST(ClientMessage, TooManyUpdatesInOnePush) {
   for (int i = 0; i < 1001; ++i) ups += std::string(i ? "," : "") + R"({"clientID":"x","changes":[]})";
   EXPECT_EQ(code_of(R"({"type":"push","stream":"s","version":0,"updates":[)" + ups + "]}"), "too_large");
 }
+
+// Regression (found by fuzz/client_message_fuzz): a number too large for a double made nlohmann
+// throw json::out_of_range (406) out of parse_client_message instead of a coded_error.
+TEST(ClientMessage, NumberOverflowIsBadMessageNotAnUntypedException) {
+  EXPECT_EQ(code_of(R"({"type":"ping","x":1e400})"), "bad_message");
+  EXPECT_EQ(code_of(R"({"type":"push","stream":"s","version":88e88888,"updates":[]})"), "bad_message");
+  EXPECT_EQ(code_of(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"set","block":"unit","field":"students","value":-1e999}})"),
+            "bad_message");
+}

@@ -100,6 +100,21 @@ TEST(UnitDoc, MultiUpdatePushIsAtomic) {
   EXPECT_EQ(d.find_stream("unit.goals")->text.to_utf8(), "a😀b");
 }
 
+// Regression (found by fuzz/change_set_fuzz): a stale push is rebased before it is checked
+// against the document, and mapping a change set of the wrong length over the updates since
+// looped forever, hanging the unit's strand. It is now refused with length_mismatch.
+TEST(UnitDoc, StalePushOfTheWrongLengthIsRefusedInsteadOfHangingTheRebase) {
+  unit_doc d(ubd(), {});
+  std::vector<std::shared_ptr<const text_update>> acc;
+  d.push("unit.goals", 0, {insert(0, 0, u"abc", "a")}, 1, 0, acc);
+  d.push("unit.goals", 1, {{"a", 0, text::change_set::replace(3, 0, 3, u""), ""}}, 1, 0, acc);
+  // Made at version 1 (length 3) but only 1 long.
+  EXPECT_EQ(code_of([&] { d.push("unit.goals", 1, {{"b", 0, text::change_set::replace(1, 0, 1, u"new"), ""}}, 2, 0, acc); }),
+            "length_mismatch");
+  EXPECT_EQ(d.find_stream("unit.goals")->version, 2u);
+  EXPECT_EQ(d.find_stream("unit.goals")->text.to_utf8(), "");
+}
+
 TEST(UnitDoc, FieldLengthLimit) {
   unit_limits lim;
   lim.max_field_length = 10;

@@ -1,6 +1,9 @@
-// Coplan web client entry: checks the session and routes between sign-in, home and a unit.
+// Coplan web client entry: checks the session and routes between sign-in, home and a unit. When
+// the server cannot be reached it carries on as the last signed-in user, so a unit kept in this
+// browser opens offline (the service worker, public/sw.js, serves the page itself).
 import "./styles.css";
-import { api, type User } from "./api";
+import { api, ApiError, type User } from "./api";
+import { offlineStore } from "./sync/offline-store";
 import { homePage } from "./ui/home-page";
 import { signInPage } from "./ui/signin-page";
 import { unitPage } from "./ui/unit-page";
@@ -14,6 +17,28 @@ const root = document.getElementById("app")!;
 let user: User | null = null;
 let cleanup: () => void = () => {};
 
+/** Who was signed in last in this browser, for opening kept units while the server is out of reach. */
+const LAST_USER = "coplan-user";
+function rememberUser(u: User | null) {
+  try {
+    if (u) localStorage.setItem(LAST_USER, JSON.stringify(u));
+    else localStorage.removeItem(LAST_USER);
+  } catch {
+    // storage may be disabled; the offline fallback is then simply not available
+  }
+}
+function lastUser(): User | null {
+  try {
+    return JSON.parse(localStorage.getItem(LAST_USER) ?? "null");
+  } catch {
+    return null;
+  }
+}
+function setUser(u: User | null) {
+  user = u;
+  rememberUser(u);
+}
+
 function navigate(path: string, replace = false) {
   if (path === location.pathname + location.search && !replace) return route();
   if (replace) history.replaceState(null, "", path);
@@ -22,8 +47,16 @@ function navigate(path: string, replace = false) {
 }
 
 async function signOut() {
+  // What this browser keeps for the user goes too (shared school computers); say so first when
+  // some of it has not reached the server yet.
+  const store = await offlineStore();
+  const kept = user && store ? await store.list(user.id).catch(() => []) : [];
+  const unsent = kept.reduce((n, r) => n + r.unconfirmed, 0);
+  if (unsent && !confirm(`${unsent} change${unsent === 1 ? "" : "s"} you made offline ${unsent === 1 ? "has" : "have"} not reached the server yet. Signing out deletes ${unsent === 1 ? "it" : "them"} from this computer. Sign out anyway?`))
+    return;
   await api.signOut().catch(() => {});
-  user = null;
+  if (user && store) await store.forgetUser(user.id).catch(() => {});
+  setUser(null);
   navigate("/signin");
 }
 
@@ -36,7 +69,7 @@ function route() {
     let stop = () => {};
     cleanup = () => stop();
     void invitePage(root, invite[1], (u, next) => {
-      user = u;
+      setUser(u);
       navigate(next, true);
     }).then((s) => (stop = s));
     document.title = "Invitation · Coplan";
@@ -47,7 +80,7 @@ function route() {
     if (path !== "/signin") history.replaceState({ next: path }, "", "/signin");
     else if (next?.startsWith("/")) history.replaceState({ next }, "", "/signin");
     cleanup = signInPage(root, (u) => {
-      user = u;
+      setUser(u);
       const next = (history.state as { next?: string } | null)?.next;
       navigate(next && next !== "/signin" ? next : "/", true);
     });
@@ -90,6 +123,13 @@ function route() {
 window.addEventListener("popstate", route);
 api
   .me()
-  .then(({ user: u }) => (user = u ?? null))
-  .catch(() => (user = null))
+  .then(({ user: u }) => setUser(u ?? null))
+  .catch((e) => {
+    // No answer (offline, or the server is down behind a proxy): carry on as the last user.
+    const unreachable = !(e instanceof ApiError) || e.status >= 500;
+    user = unreachable ? lastUser() : null;
+  })
   .finally(route);
+
+if ("serviceWorker" in navigator && import.meta.env.PROD)
+  navigator.serviceWorker.register("/sw.js").catch((e) => console.warn("coplan: no offline page", e));

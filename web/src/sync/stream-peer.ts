@@ -1,17 +1,28 @@
 // StreamPeer: one collaborative text field on the client. Holds the field's EditorState (with
 // @codemirror/collab), pushes local updates to the server one batch at a time, applies the
 // server's update stream with receiveUpdates (the only merge logic on the client is collab's),
-// and keeps the server's author runs for the confirmed text.
-import { ChangeSet, EditorState, type Extension, type Transaction, type TransactionSpec } from "@codemirror/state";
+// and keeps the server's author runs and text for the confirmed version. `snapshot()` and
+// `StreamPeer.restore` carry a field, with its unconfirmed edits, across a page reload.
+import { ChangeSet, EditorState, Text, Transaction, type Extension, type TransactionSpec } from "@codemirror/state";
 import { collab, getSyncedVersion, receiveUpdates, sendableUpdates } from "@codemirror/collab";
 import { AuthorRuns, type Run } from "./author-runs";
-import type { FullStream, WireUpdate } from "./protocol";
+import type { ChangesJSON, FullStream, WireUpdate } from "./protocol";
 
 /** Most updates sent in one push message (the server accepts up to 1000). */
 export const MAX_UPDATES_PER_PUSH = 200;
 
 /** "remote": server updates arrived (authors changed); "reset": the state was replaced. */
 export type PeerEvent = "remote" | "reset";
+
+/**
+ * Everything needed to rebuild a peer after a reload: the confirmed field (version, text, author
+ * runs), this client's unconfirmed changes in order (each applies to the text the previous one
+ * left), and how many of our own updates the stream has confirmed (push `seq` continues from it).
+ */
+export interface PeerSnapshot extends FullStream {
+  unconfirmed: ChangesJSON[];
+  ownConfirmed: number;
+}
 
 /** What a peer needs from its connection. */
 export interface PeerLink {
@@ -31,6 +42,8 @@ export interface StateHost {
 export class StreamPeer {
   state: EditorState;
   readonly authors: AuthorRuns;
+  /** The text at the synced version (the server's text, without our unconfirmed edits). */
+  private confirmedDoc: Text;
   private host: StateHost | null = null;
   private inFlight = false;
   private waitFor = 0;
@@ -45,7 +58,33 @@ export class StreamPeer {
     private readonly extensions: Extension[] = [],
   ) {
     this.state = this.makeState(initial);
+    this.confirmedDoc = this.state.doc;
     this.authors = new AuthorRuns(initial.authors.map(([l, a]) => [l, a] as Run));
+  }
+
+  /**
+   * A peer rebuilt from `snapshot()` (the link must have the same clientID): the confirmed text at
+   * its version, then the unconfirmed changes re-applied as local edits, so collab holds them as
+   * unconfirmed again. When the server's catch-up contains some of them already (they were
+   * accepted but the answer was lost), collab recognises them by clientID and nothing is applied
+   * twice.
+   */
+  static restore(stream: string, link: PeerLink, saved: PeerSnapshot, extensions: Extension[] = []): StreamPeer {
+    const peer = new StreamPeer(stream, link, saved, extensions);
+    peer.ownConfirmed = saved.ownConfirmed;
+    for (const json of saved.unconfirmed)
+      peer.state = peer.state.update({ changes: ChangeSet.fromJSON(json), annotations: Transaction.addToHistory.of(false) }).state;
+    return peer;
+  }
+
+  snapshot(): PeerSnapshot {
+    return {
+      version: this.version,
+      text: this.confirmedDoc.toString(),
+      authors: this.authors.runs.map(([l, a]) => [l, a] as Run),
+      unconfirmed: sendableUpdates(this.state).map((u) => u.changes.toJSON()),
+      ownConfirmed: this.ownConfirmed,
+    };
   }
 
   private makeState(initial: FullStream): EditorState {
@@ -149,6 +188,7 @@ export class StreamPeer {
     for (const u of fresh) {
       const update = { changes: ChangeSet.fromJSON(u.changes), clientID: u.clientID };
       this.authors.apply(update.changes, u.author);
+      this.confirmedDoc = update.changes.apply(this.confirmedDoc);
       if (u.clientID === this.link.clientID) this.ownConfirmed++;
       this.dispatch(receiveUpdates(this.state, [update]));
     }
@@ -175,6 +215,7 @@ export class StreamPeer {
       this.host = null;
     }
     this.state = fresh;
+    this.confirmedDoc = fresh.doc;
     this.authors.runs = full.authors.map(([l, a]) => [l, a] as Run);
     this.inFlight = false;
     this.waitFor = 0;

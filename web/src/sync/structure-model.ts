@@ -103,6 +103,21 @@ export function applyCommand(s: StructureState, cmd: Command, author = 0, time =
   return next;
 }
 
+/** The model as saved for reopening offline (see UnitConnection.snapshot). */
+export interface StructureSnapshot {
+  confirmed: StructureState;
+  pending: PendingCommand[];
+  nextSeq: number;
+}
+
+/**
+ * How far a restored command counter jumps ahead of the saved one. A command sent after the last
+ * save (a save follows within a fraction of a second) may have reached the server; the server
+ * ignores any seq at or below the last it applied for this client, so the counter must never
+ * reuse one. Gaps in seq are harmless.
+ */
+export const RESTORED_SEQ_GAP = 1000;
+
 export const emptyStructure = (): StructureState => ({ version: 0, values: {}, lists: {}, comments: [] });
 
 export class StructureModel {
@@ -111,6 +126,16 @@ export class StructureModel {
   /** Who "I" am, for stamping my pending comments. */
   me = 0;
   private nextSeq = 1;
+
+  snapshot(): StructureSnapshot {
+    return { confirmed: this.confirmed, pending: this.pending.map((p) => ({ ...p })), nextSeq: this.nextSeq };
+  }
+
+  restore(s: StructureSnapshot): void {
+    this.confirmed = s.confirmed;
+    this.pending = s.pending.map((p) => ({ ...p }));
+    this.nextSeq = s.nextSeq + RESTORED_SEQ_GAP;
+  }
 
   /** Queues a command of ours; returns its sequence number. */
   add(cmd: Command): PendingCommand {

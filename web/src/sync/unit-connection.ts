@@ -1,10 +1,12 @@
 // UnitConnection: the one WebSocket of an open unit. Says hello with the versions it already has,
 // routes the server's messages to the field peers and the structure model, re-sends what is
-// unconfirmed after every reconnect, and reconnects with exponential backoff and jitter. It has no
-// DOM dependency: the browser passes its WebSocket, tests pass the `ws` package.
+// unconfirmed after every reconnect, and reconnects with exponential backoff and jitter.
+// `snapshot()`/`restore()` carry the whole open unit, unconfirmed edits included, across a page
+// reload (the browser keeps snapshots in IndexedDB, see offline-store.ts). It has no DOM
+// dependency: the browser passes its WebSocket, tests pass the `ws` package.
 import type { ChangeSet, Extension } from "@codemirror/state";
-import { StreamPeer, type PeerLink } from "./stream-peer";
-import { StructureModel } from "./structure-model";
+import { StreamPeer, type PeerLink, type PeerSnapshot } from "./stream-peer";
+import { StructureModel, type StructureSnapshot } from "./structure-model";
 import type { Command, FullStream, Member, ServerMessage, StructureState } from "./protocol";
 
 export interface SocketLike {
@@ -39,6 +41,18 @@ export interface ConnectionEvents {
   members: () => void;
 }
 
+/** An open unit as this client has it: enough to reopen it offline and sync it later. */
+export interface UnitSnapshot {
+  clientID: string;
+  unitId: string;
+  template: any;
+  you: Member | null;
+  members: Member[];
+  expertise: { id: string; label: string }[];
+  structure: StructureSnapshot;
+  streams: Record<string, PeerSnapshot>;
+}
+
 export interface ConnectionOptions {
   url: string;
   makeSocket: (url: string) => SocketLike;
@@ -57,7 +71,8 @@ export function newClientID(): string {
 }
 
 export class UnitConnection implements PeerLink {
-  readonly clientID: string;
+  /** Chosen before `connect()` (by the options, `restore()`, or the page); fixed after. */
+  clientID: string;
   readonly peers = new Map<string, StreamPeer>();
   readonly structure = new StructureModel();
   status: ConnectionStatus = "connecting";
@@ -72,6 +87,7 @@ export class UnitConnection implements PeerLink {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
   private welcomed = false;
+  private everWelcomed = false;
   private closedByUser = false;
   private handlers: { [K in keyof ConnectionEvents]: Set<ConnectionEvents[K]> } = {
     status: new Set(), welcome: new Set(), structure: new Set(), peer: new Set(),
@@ -134,6 +150,51 @@ export class UnitConnection implements PeerLink {
     this.send(stream ? { type: "presence", stream, anchor, head } : { type: "presence", stream: null });
   }
 
+  /** The unit as this client has it now (null before the first welcome or restore). */
+  snapshot(): UnitSnapshot | null {
+    if (!this.template) return null;
+    const streams: Record<string, PeerSnapshot> = {};
+    for (const [id, p] of this.peers) streams[id] = p.snapshot();
+    return {
+      clientID: this.clientID,
+      unitId: this.unitId,
+      template: this.template,
+      you: this.you,
+      members: this.members,
+      expertise: this.expertise,
+      structure: this.structure.snapshot(),
+      streams,
+    };
+  }
+
+  /**
+   * Rebuilds the unit from a snapshot, before `connect()`. The connection takes the snapshot's
+   * clientID, so the server's catch-up is recognised as its own where it already holds some of
+   * the unconfirmed edits, and re-sent commands are deduplicated by (clientID, seq). On connect,
+   * hello carries the restored versions and everything unconfirmed is pushed once welcomed.
+   */
+  restore(s: UnitSnapshot): void {
+    if (this.socket || this.peers.size) throw new Error("restore() must come before connect()");
+    const clientID = this.clientID;
+    this.clientID = s.clientID;
+    let peers: StreamPeer[];
+    try {
+      // Rebuild every field first: a snapshot that does not fit leaves the connection untouched.
+      peers = Object.entries(s.streams).map(([id, saved]) => StreamPeer.restore(id, this, saved, this.opts.extensionsFor?.(id) ?? []));
+    } catch (e) {
+      this.clientID = clientID;
+      throw e;
+    }
+    this.unitId = s.unitId;
+    this.template = s.template;
+    this.you = s.you;
+    this.members = s.members;
+    this.expertise = s.expertise;
+    this.structure.restore(s.structure);
+    if (s.you) this.structure.me = s.you.id;
+    for (const p of peers) this.register(p);
+  }
+
   /** Number of local edits and commands not yet confirmed by the server. */
   unconfirmed(): number {
     let n = this.structure.pending.length;
@@ -149,7 +210,7 @@ export class UnitConnection implements PeerLink {
 
   private open() {
     this.welcomed = false;
-    if (this.status !== "signedout") this.setStatus(this.attempt === 0 && !this.you ? "connecting" : "offline");
+    if (this.status !== "signedout") this.setStatus(this.attempt === 0 && !this.everWelcomed ? "connecting" : "offline");
     let socket: SocketLike;
     try {
       socket = this.opts.makeSocket(this.opts.url);
@@ -196,6 +257,20 @@ export class UnitConnection implements PeerLink {
     socket.onerror = () => {};
   }
 
+  private resendTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Re-sends pending commands (the server acknowledges ones it already applied) and pushes. */
+  private scheduleResend() {
+    if (this.resendTimer) return;
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = null;
+      if (!this.welcomed) return;
+      for (const p of this.structure.pending)
+        this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd: p.cmd });
+      for (const p of this.peers.values()) p.maybePush();
+    }, 1000);
+  }
+
   private scheduleRetry() {
     const min = this.opts.minDelay ?? 300;
     const max = this.opts.maxDelay ?? 15000;
@@ -231,6 +306,13 @@ export class UnitConnection implements PeerLink {
         this.emit("presence", msg);
         return;
       case "error":
+        if (msg.code === "rate_limited") {
+          // Not applied, and not refused for good: send it again in a moment. (Only a client sending
+          // far faster than a person types meets this limit.)
+          if (msg.ref?.stream) this.peers.get(msg.ref.stream)?.onPushError();
+          this.scheduleResend();
+          return;
+        }
         if (msg.ref?.seq !== undefined && msg.ref.clientID === this.clientID) {
           this.structure.settle(msg.ref.seq);
           this.emit("structure", this.structure.view());
@@ -249,6 +331,7 @@ export class UnitConnection implements PeerLink {
 
   private onWelcome(msg: Extract<ServerMessage, { type: "welcome" }>) {
     this.welcomed = true;
+    this.everWelcomed = true;
     this.attempt = 0;
     this.you = msg.you;
     this.members = msg.members;
@@ -285,7 +368,11 @@ export class UnitConnection implements PeerLink {
   }
 
   private addPeer(id: string, full: FullStream): StreamPeer {
-    const peer = new StreamPeer(id, this, full, this.opts.extensionsFor?.(id) ?? []);
+    return this.register(new StreamPeer(id, this, full, this.opts.extensionsFor?.(id) ?? []));
+  }
+
+  private register(peer: StreamPeer): StreamPeer {
+    const id = peer.stream;
     this.peers.set(id, peer);
     peer.onChanges((changes) => this.mapPassageTags(id, changes));
     this.emit("peer", peer);

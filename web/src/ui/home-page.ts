@@ -1,6 +1,7 @@
 // Home: my partnerships and my units (title, partners, grade, subject, phase, last edit, who is in
 // it now); create a unit from a template; open, use again next year, archive.
 import { api, type Partnership, type TemplateSummary, type UnitSummary, type User } from "../api";
+import { offlineStore } from "../sync/offline-store";
 import { roleLabel } from "./colors";
 import { h, toast, uid } from "./dom";
 
@@ -180,7 +181,24 @@ export function homePage(root: HTMLElement, user: User, navigate: (p: string) =>
   createButton.addEventListener("click", () => (createArea.childElementCount ? hideCreate() : showCreate()));
   showArchived.addEventListener("change", render);
 
-  load().catch(() => list.replaceChildren(h("li", { class: "cp-error" }, "Could not load your units.")));
+  /** The server cannot be reached: the units kept in this browser can still be opened. */
+  const showKept = async () => {
+    const store = await offlineStore();
+    const kept = store ? await store.list(user.id).catch(() => []) : [];
+    if (stopped) return;
+    list.replaceChildren(
+      h("li", { class: "cp-error" }, kept.length ? "Could not reach the server. These units are kept on this computer, and you can keep working on them:" : "Could not load your units."),
+    );
+    const seen = new Set<string>();
+    for (const r of kept) {
+      if (seen.has(r.unit)) continue;
+      seen.add(r.unit);
+      const title = String(r.snapshot.structure.confirmed.values.title ?? "") || "Untitled unit";
+      const link = h("a", { href: `/unit/${r.unit}`, onclick: (e: Event) => { e.preventDefault(); open(r.unit); } }, title);
+      list.append(h("li", { class: "cp-unit-card", "data-unit": r.unit }, h("div", { class: "cp-card-top" }, h("h2", {}, link))));
+    }
+  };
+  load().catch(() => void showKept());
   const timer = setInterval(() => load().catch(() => {}), 15000);
   return () => {
     stopped = true;

@@ -1,5 +1,8 @@
-// The unit page: the shared plan of one unit, phase by phase, live with the partner.
-import { UnitConnection, type ConnectionStatus, type Presence } from "../sync/unit-connection";
+// The unit page: the shared plan of one unit, phase by phase, live with the partner. It keeps a
+// copy of the open unit in this browser (sync/offline-store.ts), so it opens from that copy when
+// the server cannot be reached and nothing typed offline is lost to a reload.
+import { UnitConnection, type ConnectionOptions, type ConnectionStatus, type Presence } from "../sync/unit-connection";
+import { offlineStore, type Claim, type Keeper } from "../sync/offline-store";
 import { api, type ActionItem, type User } from "../api";
 import type { AuthorInfo } from "./authorship";
 import { BlockList } from "./block-list";
@@ -11,6 +14,9 @@ import { h, toast } from "./dom";
 import { PageContext, type SectionSpec, type Template } from "./page-context";
 import { setRemoteCursors, type RemoteCursor } from "./remote-cursors";
 import { fieldExtensions, hooks } from "./text-field";
+
+/** Settles when the last unit page closed has saved its copy and let go of it (the next claims it). */
+let lastPageClosed: Promise<void> = Promise.resolve();
 
 function when(ms: number): string {
   return new Date(ms).toLocaleDateString(undefined, { month: "short", day: "numeric" });
@@ -24,11 +30,11 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     nameOf: (id) => conn.members.find((m) => m.id === id)?.name ?? "a former member",
     colorOf: (id) => colorOf(conn.members, id),
   };
-  conn = new UnitConnection({
+  const socketOpts: ConnectionOptions = {
     url: `${proto}//${location.host}/api/units/${encodeURIComponent(unitId)}/ws`,
     makeSocket: (url) => new WebSocket(url) as any,
-    extensionsFor: (stream) => fieldExtensions(conn, stream, info),
-  });
+  };
+  conn = new UnitConnection({ ...socketOpts, extensionsFor: (stream) => fieldExtensions(conn, stream, info) });
 
   const status = h("span", { class: "cp-status", role: "status", "aria-live": "polite" }, "Connecting…");
   const people = h("ul", { class: "cp-people", "aria-label": "People in this unit now" });
@@ -424,6 +430,10 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   });
   conn.on("status", (s) => {
     refreshStatus();
+    if (s === "offline" && !ctx)
+      main.replaceChildren(
+        h("p", { class: "cp-loading" }, "You are offline, and this unit has not been opened on this computer before. It will open as soon as the connection comes back."),
+      );
     if (s === "signedout")
       toast("You were signed out (from another tab, or your session ended). Sign in again to keep working; what you typed here stays in this tab.", {
         label: "Sign in", run: () => window.open("/signin", "_blank"),
@@ -437,10 +447,53 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     console.warn("coplan: unsent text could not be merged", stream, text);
     toast(`Some text you typed in ${labelOfStream(stream)} could not be merged. It is in the browser console log.`);
   });
-  conn.connect();
 
+  // Open from the copy kept in this browser when there is one (the page works at once, even
+  // offline), keep the copy up to date, and send what other closed tabs left unsent.
+  let closed = false;
+  let claim: Claim | null = null;
+  let keeper: Keeper | null = null;
+  const settling: (() => void)[] = [];
+  const start = async () => {
+    await lastPageClosed;
+    try {
+      const store = await offlineStore();
+      if (!store) return;
+      claim = await store.claim(user.id, unitId);
+      if (claim.saved) {
+        try {
+          conn.restore(claim.saved.snapshot);
+        } catch (e) {
+          console.error("coplan: the copy kept in this browser could not be opened", claim.saved, e);
+          claim.release();
+          claim = await store.fresh();
+        }
+      }
+      if (closed) return;
+      conn.clientID = claim.clientID;
+      keeper = store.keep(user.id, unitId, conn);
+      for (const other of claim.others) settling.push(store.settle(other, socketOpts));
+    } catch (e) {
+      console.warn("coplan: this unit is not kept in this browser", e);
+    } finally {
+      if (!closed) {
+        conn.connect();
+        if (conn.template) {
+          build();
+          main.dataset.restored = "true";
+        }
+      }
+    }
+  };
+  const started = start();
+
+  const flush = () => void keeper?.flush();
+  const onHidden = () => document.visibilityState === "hidden" && flush();
+  window.addEventListener("pagehide", flush);
+  document.addEventListener("visibilitychange", onHidden);
   const beforeUnload = (e: BeforeUnloadEvent) => {
-    if (conn.unconfirmed() > 0) {
+    // Unsent edits kept in this browser are sent the next time the unit opens here.
+    if (conn.unconfirmed() > 0 && !keeper?.ok) {
       e.preventDefault();
       e.returnValue = "";
     }
@@ -449,12 +502,20 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   (window as any).coplan = conn; // for the browser tests and for support
 
   return () => {
+    closed = true;
     clearInterval(statusTimer);
     if (blameTimer) clearInterval(blameTimer);
     blameTimer = null;
     hooks.onCaret = undefined;
     window.removeEventListener("beforeunload", beforeUnload);
+    window.removeEventListener("pagehide", flush);
+    document.removeEventListener("visibilitychange", onHidden);
     ctx?.destroy();
     conn.close();
+    settling.forEach((stop) => stop());
+    lastPageClosed = started
+      .then(() => keeper?.stop())
+      .catch(() => {})
+      .finally(() => claim?.release());
   };
 }
