@@ -17,9 +17,16 @@ database::database(const std::string& path, const db_options& options) {
     throw std::runtime_error("cannot open database " + path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
-  if (!options.read_only) exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=" + options.synchronous);
-  exec("PRAGMA foreign_keys=ON");
+  try {
+    if (!options.read_only) exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=" + options.synchronous);
+    exec("PRAGMA foreign_keys=ON");
+  } catch (...) {
+    // A file that is not a database fails here; the destructor will not run, so close now.
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 database::~database() {

@@ -76,3 +76,15 @@ TEST(StoreBackup, OnlineBackupWhileWritingIsConsistentAndRestores) {
   store::database db(ts.dir().file("coplan.db"), {});
   EXPECT_EQ(db.integrity_check(), "ok");
 }
+
+// Regression (found by LeakSanitizer in the restore test): a database constructor that failed after
+// opening the file (e.g. a file that is not a database) leaked its SQLite connection.
+TEST(StoreBackup, OpeningAFileThatIsNotADatabaseThrowsAndLeaksNothing) {
+  temp_dir dir;
+  auto path = dir.file("not-a-database.db");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "SQLite format 3" << std::string(5000, '\x7f');
+  }
+  EXPECT_THROW(store::database(path, {}), std::exception);
+}
