@@ -4,13 +4,15 @@
 // most often). Commands are built as JSON and go through command::from_json, as the server's do.
 // Refusals may only be coded_error with a documented code and must change nothing. After every
 // step the unit must be consistent (limits held, every block has its text streams, author runs
-// cover each text, tags stay inside their text, replies belong to a thread). A restored snapshot
-// taken part way must decide every later step as the live unit does, and replaying the accepted
-// ops as the op log stores them onto a fresh unit must give the same state.
+// cover each text, tags stay inside their text, replies belong to a thread). A unit restored from
+// a snapshot taken before a step (at random) must decide that step and every later one as the live
+// unit does, and replaying the accepted ops as the op log stores them onto a fresh unit must give
+// the same state.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <set>
@@ -69,6 +71,11 @@ const std::vector<fixture>& fixtures() {
   return all;
 }
 
+// Ids a step names: mostly one of the few of its kind (so later steps find what earlier ones made),
+// sometimes any of these, rarely random printable ASCII.
+const std::vector<std::string> block_ids{"lesson1", "lesson2", "res-one"};
+const std::vector<std::string> comment_ids{"thread1", "reply01", "thread2"};
+const std::vector<std::string> tag_ids{"tag-one", "tag-two"};
 const std::vector<std::string> ids{"lesson1", "lesson2", "res-one", "res_two", "thread1", "reply01", "tag-one",
                                    "tag-two", "x",       "unit",    "bad id!", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"};
@@ -85,8 +92,10 @@ const T& pick(FuzzedDataProvider& in, const std::vector<T>& from) {
   return from[in.ConsumeIntegralInRange<std::size_t>(0, from.size() - 1)];
 }
 
-std::string any_id(FuzzedDataProvider& in) {
-  if (in.ConsumeIntegralInRange(0, 15) == 0) {
+std::string any_id(FuzzedDataProvider& in, const std::vector<std::string>& likely = ids) {
+  auto r = in.ConsumeIntegralInRange(0, 15);
+  if (r < 12) return pick(in, likely);
+  if (r == 15) {
     std::string s = in.ConsumeRandomLengthString(40);
     for (auto& c : s) c = static_cast<char>(0x20 + (static_cast<unsigned char>(c) % 95));  // printable ASCII
     return s;
@@ -133,15 +142,15 @@ json any_target(FuzzedDataProvider& in, const fixture& f, const unit_doc& doc) {
 json any_command(FuzzedDataProvider& in, const fixture& f, const unit_doc& doc) {
   json c = json::object();
   auto maybe = [&](const char* key, json v) {
-    if (in.ConsumeIntegralInRange(0, 7)) c[key] = std::move(v);  // sometimes missing
+    if (in.ConsumeIntegralInRange(0, 15)) c[key] = std::move(v);  // sometimes missing
   };
   switch (in.ConsumeIntegralInRange(0, 10)) {
     case 0:
     case 1: {
       c["op"] = "add_block";
       maybe("list", pick(in, f.lists));
-      maybe("id", any_id(in));
-      c["after"] = in.ConsumeBool() ? json(nullptr) : json(any_id(in));
+      maybe("id", any_id(in, block_ids));
+      c["after"] = in.ConsumeBool() ? json(nullptr) : json(any_id(in, block_ids));
       if (in.ConsumeIntegralInRange(0, 2) == 0) {
         json values = json::object();
         for (int n = in.ConsumeIntegralInRange(0, 2); n > 0; --n) values[pick(in, f.fields)] = any_value(in);
@@ -151,47 +160,53 @@ json any_command(FuzzedDataProvider& in, const fixture& f, const unit_doc& doc) 
     }
     case 2:
       c["op"] = in.ConsumeBool() ? "remove_block" : "restore_block";
-      maybe("id", any_id(in));
+      maybe("id", any_id(in, block_ids));
       break;
     case 3:
       c["op"] = "move_block";
-      maybe("id", any_id(in));
-      c["after"] = in.ConsumeBool() ? json(nullptr) : json(any_id(in));
+      maybe("id", any_id(in, block_ids));
+      c["after"] = in.ConsumeBool() ? json(nullptr) : json(any_id(in, block_ids));
       break;
     case 4:
     case 5:
       c["op"] = "set";
-      maybe("block", in.ConsumeBool() ? json("unit") : json(any_id(in)));
+      maybe("block", in.ConsumeBool() ? json("unit") : json(any_id(in, block_ids)));
       maybe("field", pick(in, f.fields));
       maybe("value", any_value(in));
       break;
     case 6:
       c["op"] = "add_comment";
-      maybe("id", any_id(in));
+      maybe("id", any_id(in, comment_ids));
       maybe("target", any_target(in, f, doc));
-      c["parent"] = in.ConsumeBool() ? json(nullptr) : json(any_id(in));
+      c["parent"] = in.ConsumeBool() ? json(nullptr) : json(any_id(in, comment_ids));
       maybe("text", in.ConsumeBool() ? pick(in, strings) : std::string(in.ConsumeIntegralInRange(3990, 4010), 'c'));
       break;
     case 7:
       c["op"] = "resolve_comment";
-      maybe("id", any_id(in));
+      maybe("id", any_id(in, comment_ids));
       if (in.ConsumeBool()) c["resolved"] = in.ConsumeIntegralInRange(0, 4) ? json(in.ConsumeBool()) : json("yes");
       break;
     case 8: {
       c["op"] = "add_tag";
-      maybe("id", any_id(in));
-      maybe("target", any_target(in, f, doc));
+      maybe("id", any_id(in, tag_ids));
       maybe("area", pick(in, areas));
-      if (in.ConsumeBool()) {
-        c["from"] = in.ConsumeIntegralInRange<std::int64_t>(-1, 40);
-        c["to"] = in.ConsumeIntegralInRange<std::int64_t>(-1, 60);
+      if (in.ConsumeIntegralInRange(0, 3) == 0) {
+        // A passage of a text field.
+        auto target = any_target(in, f, doc);
+        const auto* s = target.is_string() ? doc.find_stream(target.get<std::string>()) : nullptr;
+        auto size = s ? static_cast<std::int64_t>(s->text.size()) : 0;
+        c["target"] = target;
+        c["from"] = in.ConsumeIntegralInRange<std::int64_t>(-1, size);
+        c["to"] = in.ConsumeIntegralInRange<std::int64_t>(-1, size + 1);
+      } else {
+        maybe("target", in.ConsumeBool() ? json(pick(in, f.sections)) : any_target(in, f, doc));
       }
-      if (in.ConsumeIntegralInRange(0, 3) == 0) c["by"] = any_value(in);
+      if (in.ConsumeIntegralInRange(0, 7) == 0) c["by"] = any_value(in);
       break;
     }
     case 9:
       c["op"] = in.ConsumeBool() ? "acknowledge_tag" : "remove_tag";
-      maybe("id", any_id(in));
+      maybe("id", any_id(in, tag_ids));
       if (in.ConsumeBool()) c["acknowledged"] = in.ConsumeBool();
       break;
     default:
@@ -340,8 +355,9 @@ struct unit_under_test {
     if (f->spec->unit_field("title")) d.set_initial_value("title", "Fuzz unit");
     return d;
   }
-  unit_doc restore(const unit_doc& from) const {
-    unit_doc d = unit_doc::from_json(f->spec, limits, json::parse(from.to_json().dump()));
+  unit_doc restore(const unit_doc& from) const { return restore_json(from.to_json()); }
+  unit_doc restore_json(const json& snapshot) const {
+    unit_doc d = unit_doc::from_json(f->spec, limits, json::parse(snapshot.dump()));
     d.set_members(members);
     d.set_expertise_areas(areas);
     return d;
@@ -402,15 +418,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int step = 0; step < 64 && in.remaining_bytes() > 0; ++step) {
     ++time;
     ++seq;
-    std::uint32_t author = std::vector<std::uint32_t>{1, 2, 3}[in.ConsumeIntegralInRange(0, 2)];
+    std::uint32_t author = std::vector<std::uint32_t>{1, 2, 1, 2, 3}[in.ConsumeIntegralInRange(0, 4)];
     const auto& client = pick(in, clients);
     auto kind = in.ConsumeIntegralInRange(0, 9);
 
+    auto before = doc.to_json();
+    if (in.ConsumeBool()) {
+      // Snapshot and restore (what a server restart does): the restored unit, as shadow, must
+      // decide this step and the next ones as the live unit does.
+      shadow.emplace(u.restore_json(before));
+      FUZZ_CHECK(shadow->to_json() == before);
+    }
     if (kind == 9) {
-      // Snapshot and restore (what a server restart does); the restored unit takes over as shadow.
-      auto restored = u.restore(doc);
-      FUZZ_CHECK(restored.to_json() == doc.to_json());
-      shadow.emplace(std::move(restored));
       // Copy for next year: a fresh unit with the plan, no removed blocks, no history.
       auto copy = doc.copy_for_reuse();
       FUZZ_CHECK(copy.structure_version() == 0 && copy.comments().empty());
@@ -422,7 +441,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
 
-    auto before = doc.to_json();
     outcome got;
     if (kind >= 6) {
       // A push to one text field.
@@ -483,6 +501,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           } catch (const coded_error& e) {
             theirs.code = e.code();
           }
+          if (!(theirs == got))
+            std::fprintf(stderr, "push to %s at %llu\nlive unit: %s (%zu accepted), restored unit: %s (%zu accepted)\n",
+                         stream.c_str(), static_cast<unsigned long long>(version), got.code.c_str(), got.accepted,
+                         theirs.code.c_str(), theirs.accepted);
           FUZZ_CHECK(theirs == got);
         } else {
           // A restored unit no longer has the updates a stale push rebases over: it takes the
@@ -521,6 +543,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } catch (const coded_error& e) {
           theirs.code = e.code();
         }
+        if (!(theirs == got))
+          std::fprintf(stderr, "by %u: %s\nlive unit: %s, restored unit: %s\n", author, j.dump().c_str(),
+                       got.code.empty() ? "applied" : got.code.c_str(), theirs.code.empty() ? "applied" : theirs.code.c_str());
         FUZZ_CHECK(theirs == got);
       }
     }

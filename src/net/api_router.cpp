@@ -3,12 +3,14 @@
 #include "net/api_router.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 
 #include "auth/password_policy.hpp"
 #include "auth/session_cookie.hpp"
 #include "auth/tokens.hpp"
+#include "review/collaboration_log.hpp"
 #include "review/unit_markdown.hpp"
 #include "text/coded_error.hpp"
 #include "text/utf16.hpp"
@@ -37,6 +39,35 @@ std::int64_t number_param(const route_context& c, const std::string& name) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (ec != std::errc() || p != s.data() + s.size() || n < 0) throw coded_error("bad_request", name + " must be a number");
   return n;
+}
+
+// The value of `name` in the request's query string (percent-decoded, '+' as space), or "".
+std::string query_param(std::string_view target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return "";
+  auto rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string out;
+      auto v = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '+') out += ' ';
+        else if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+                 std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+          out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+          i += 2;
+        } else out += v[i];
+      }
+      if (out.size() > 200) throw coded_error("bad_request", std::string(name) + " is too long");
+      return out;
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return "";
 }
 
 const std::set<std::string>& roles() {
@@ -113,6 +144,14 @@ const std::vector<api_route>& api_router::routes() {
        R"({"facet":"cooperation"})"},
       {V::get, "/api/units/{id}/action-items", access::member, &api_router::list_action_items, ""},
       {V::post, "/api/units/{id}/action-items/{item}", access::member, &api_router::set_action_item, R"({"done":true})"},
+      {V::get, "/api/log", access::signed_in, &api_router::collaboration_log, ""},
+      {V::get, "/api/log.csv", access::signed_in, &api_router::collaboration_log_csv, ""},
+      {V::get, "/api/coordinator/summary", access::coordinator, &api_router::coordinator_summary, ""},
+      {V::get, "/api/units/{id}/student-notes", access::member, &api_router::list_student_notes, ""},
+      {V::post, "/api/units/{id}/student-notes/settings", access::member, &api_router::set_student_notes, R"({"enabled":true})"},
+      {V::post, "/api/units/{id}/student-notes", access::member, &api_router::add_student_note, R"({"text":"Needs a quieter corner"})"},
+      {V::delete_, "/api/units/{id}/student-notes/{note}", access::member, &api_router::delete_student_note, ""},
+      {V::delete_, "/api/units/{id}/student-notes", access::member, &api_router::delete_student_notes, ""},
       {V::get, "/api/admin/users", access::admin, &api_router::admin_users, ""},
       {V::post, "/api/admin/users", access::admin, &api_router::admin_create_user,
        R"({"username":"made","name":"Made Up","role":"teacher","password":"a long enough passphrase"})"},
@@ -206,7 +245,7 @@ response api_router::handle(const request& req, const std::string& peer) {
     const auto& code = e.code();
     auto status = code == "storage_failed"                                 ? http::status::service_unavailable
                   : code.rfind("unknown_", 0) == 0 && code != "unknown_protocol" ? http::status::not_found
-                  : code == "already_submitted" || code == "not_revealed"     ? http::status::conflict
+                  : code == "already_submitted" || code == "not_revealed" || code == "notes_off" ? http::status::conflict
                                                                               : http::status::bad_request;
     return error_response(req, status, code, e.what());
   } catch (const json::exception&) {
@@ -610,6 +649,86 @@ response api_router::set_action_item(route_context& c) {
     return error_response(c.req, http::status::bad_request, "bad_request", "say done: true or false");
   svc_.reflections.set_action_done(*c.unit, number_param(c, "item"), b["done"]);
   return json_response(c.req, http::status::ok, svc_.reflections.action_items(*c.unit));
+}
+
+// ---- Collaboration log, reports, the coordinator's counts -------------------------------------
+
+namespace {
+
+review::log_filters filters_of(const request& req) {
+  review::log_filters f;
+  f.year = query_param(req.target(), "year");
+  f.grade = query_param(req.target(), "grade");
+  f.subject = query_param(req.target(), "subject");
+  auto partner = query_param(req.target(), "partner");
+  if (!partner.empty()) {
+    auto [p, ec] = std::from_chars(partner.data(), partner.data() + partner.size(), f.partner);
+    if (ec != std::errc() || p != partner.data() + partner.size() || f.partner < 0)
+      throw coded_error("bad_request", "partner must be a user id");
+  }
+  return f;
+}
+
+}  // namespace
+
+response api_router::collaboration_log(route_context& c) {
+  return json_response(c.req, http::status::ok, svc_.log.log(*c.user, filters_of(c.req)));
+}
+
+response api_router::collaboration_log_csv(route_context& c) {
+  auto csv = review::collaboration_log::to_csv(svc_.log.log(*c.user, filters_of(c.req)));
+  audit(c, "export", {{"format", "log-csv"}});
+  response res{http::status::ok, c.req.version()};
+  res.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
+  res.set(http::field::content_disposition, "attachment; filename=\"collaboration-log.csv\"");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(c.req.keep_alive());
+  res.body() = std::move(csv);
+  res.prepare_payload();
+  return res;
+}
+
+response api_router::coordinator_summary(route_context& c) {
+  return json_response(c.req, http::status::ok, svc_.log.coordinator_summary(*c.user));
+}
+
+// ---- Student notes ---------------------------------------------------------------------------
+
+response api_router::list_student_notes(route_context& c) {
+  auto notes = json::array();
+  for (const auto& n : svc_.notes.list(c.unit->id))
+    notes.push_back({{"id", n.id}, {"author", n.author}, {"text", n.text}, {"createdAt", n.created_at}});
+  return json_response(c.req, http::status::ok, {{"enabled", svc_.notes.enabled(c.unit->id)}, {"notes", std::move(notes)}});
+}
+
+response api_router::set_student_notes(route_context& c) {
+  auto b = body_of(c);
+  if (!b.contains("enabled") || !b["enabled"].is_boolean())
+    return error_response(c.req, http::status::bad_request, "bad_request", "say enabled: true or false");
+  svc_.notes.set_enabled(c.unit->id, b["enabled"]);
+  audit(c, b["enabled"].get<bool>() ? "student_notes_on" : "student_notes_off", {{"unit", c.unit->public_id}});
+  return list_student_notes(c);
+}
+
+response api_router::add_student_note(route_context& c) {
+  auto b = body_of(c);
+  if (!b.contains("text") || !b["text"].is_string())
+    return error_response(c.req, http::status::bad_request, "bad_request", "send the note's text");
+  auto n = svc_.notes.add(c.unit->id, c.user->id, b["text"], now_ms());
+  return json_response(c.req, http::status::created,
+                       {{"note", {{"id", n.id}, {"author", n.author}, {"text", n.text}, {"createdAt", n.created_at}}}});
+}
+
+response api_router::delete_student_note(route_context& c) {
+  svc_.notes.remove(c.unit->id, number_param(c, "note"));
+  audit(c, "student_note_deleted", {{"unit", c.unit->public_id}});
+  return list_student_notes(c);
+}
+
+response api_router::delete_student_notes(route_context& c) {
+  auto n = svc_.notes.remove_all(c.unit->id);
+  audit(c, "student_notes_deleted", {{"unit", c.unit->public_id}, {"count", n}});
+  return list_student_notes(c);
 }
 
 // ---- Administration --------------------------------------------------------------------------

@@ -94,6 +94,16 @@ private:
   response agree_reflection(route_context& c);
   response list_action_items(route_context& c);
   response set_action_item(route_context& c);
+  // Collaboration log, reports and the coordinator's counts.
+  response collaboration_log(route_context& c);
+  response collaboration_log_csv(route_context& c);
+  response coordinator_summary(route_context& c);
+  // Student notes (members only; never in a report or export).
+  response list_student_notes(route_context& c);
+  response set_student_notes(route_context& c);
+  response add_student_note(route_context& c);
+  response delete_student_note(route_context& c);
+  response delete_student_notes(route_context& c);
   // Administration.
   response admin_users(route_context& c);
   response admin_create_user(route_context& c);

@@ -42,10 +42,12 @@ server::server(server_config config)
       blocking_(config_.blocking_threads),
       history_(db_, registry_.templates_ptr(), config_.unit_limits),
       reflections_(db_, registry_, history_),
+      log_(db_, accounts_, registry_, history_),
+      notes_(db_),
       account_limiter_(config_.signin_failures_per_account, std::chrono::seconds(60)),
       address_limiter_(config_.signin_failures_per_address, std::chrono::seconds(60)),
       per_user_(config_.max_sockets_per_user, config_.user_messages_per_second, config_.user_message_burst),
-      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_,
+      svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_, log_, notes_,
            account_limiter_, address_limiter_, sessions_, per_user_, live_sockets_, metrics_, writer_},
       files_(config_.web_root) {}
 

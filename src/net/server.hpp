@@ -58,6 +58,8 @@ private:
   boost::asio::thread_pool blocking_;
   review::history_service history_;
   review::reflection_service reflections_;
+  review::collaboration_log log_;
+  store::student_note_store notes_;
   auth::rate_limiter account_limiter_;
   auth::rate_limiter address_limiter_;
   auth::session_tracker sessions_;

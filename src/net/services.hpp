@@ -9,6 +9,7 @@
 #include "auth/password_hasher.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/session_tracker.hpp"
+#include "review/collaboration_log.hpp"
 #include "review/history_service.hpp"
 #include "review/reflection_service.hpp"
 #include "net/server_config.hpp"
@@ -16,6 +17,7 @@
 #include "net/user_limits.hpp"
 #include "store/account_store.hpp"
 #include "store/store.hpp"
+#include "store/student_note_store.hpp"
 #include "unit/unit_registry.hpp"
 
 namespace coplan::net {
@@ -29,6 +31,8 @@ struct services {
   boost::asio::thread_pool& blocking;  // SQLite reads and password hashing run here, never on io threads
   review::history_service& history;
   review::reflection_service& reflections;
+  review::collaboration_log& log;       // collaboration log, reports, coordinator counts
+  store::student_note_store& notes;     // student notes, outside the unit document
   auth::rate_limiter& account_limiter;  // failed sign-ins per account
   auth::rate_limiter& address_limiter;  // failed sign-ins per address
   auth::session_tracker& sessions;      // open WebSockets by sign-in session

@@ -8,9 +8,7 @@
 
 namespace coplan::review {
 
-namespace {
-
-std::string day_of(std::int64_t ms) {
+std::string history_service::day_of(std::int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -18,8 +16,6 @@ std::string day_of(std::int64_t ms) {
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
 }
-
-}  // namespace
 
 history_service::history_service(store::store& db, std::shared_ptr<const unit::template_set> templates,
                                  unit::unit_limits limits, std::size_t max_units)
@@ -190,6 +186,12 @@ nlohmann::json history_service::contributions(const store::unit_record& unit, co
   std::lock_guard lock(mutex_);
   auto& h = refresh(unit);
   return contribution_report::compute(full_replay(h), members, expertise);
+}
+
+nlohmann::json history_service::current_structure(const store::unit_record& unit) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  return full_replay(h).doc().structure_json();
 }
 
 }  // namespace coplan::review

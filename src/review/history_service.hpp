@@ -25,6 +25,9 @@ namespace coplan::review {
 
 class history_service {
 public:
+  // The UTC day of a time in milliseconds since the epoch, as YYYY-MM-DD.
+  static std::string day_of(std::int64_t ms);
+
   history_service(store::store& db, std::shared_ptr<const unit::template_set> templates, unit::unit_limits limits,
                   std::size_t max_units = 4);
 
@@ -37,6 +40,8 @@ public:
   nlohmann::json blame(const store::unit_record& unit);
   nlohmann::json contributions(const store::unit_record& unit, const std::vector<unit::member_info>& members,
                                const nlohmann::json& expertise);
+  // The unit's structure now (values, lists, tags), from the same replay as contributions().
+  nlohmann::json current_structure(const store::unit_record& unit);
   // The text of `stream` after `op` ops (for restoring a field from the past); nothing when the
   // stream did not exist then.
   std::optional<std::string> text_at(const store::unit_record& unit, std::uint64_t op, const std::string& stream);

@@ -308,6 +308,17 @@ std::vector<unit_record> account_store::units_for_user(std::int64_t user_id) {
   return out;
 }
 
+std::vector<unit_record> account_store::units_for_school(std::int64_t school_id) {
+  auto db = store_.borrow();
+  auto st = db->prepare(std::string("SELECT ") + unit_columns +
+                        " FROM units u WHERE u.id IN (SELECT m.unit_id FROM unit_members m JOIN users s ON s.id = m.user_id "
+                        "WHERE s.school_id = ?) ORDER BY u.created_at, u.id");
+  st.bind(1, school_id);
+  std::vector<unit_record> out;
+  while (st.step()) out.push_back(unit_of(st));
+  return out;
+}
+
 std::vector<partnership_record> account_store::partnerships_for_user(std::int64_t user_id) {
   std::vector<std::int64_t> ids;
   {

@@ -104,6 +104,8 @@ public:
                            const std::string& initial_state, std::int64_t now, std::int64_t copied_from = 0);
   std::optional<unit_record> unit_by_public_id(const std::string& public_id);
   std::vector<unit_record> units_for_user(std::int64_t user_id);
+  // Units with at least one member whose school is `school_id` (for a coordinator's counts).
+  std::vector<unit_record> units_for_school(std::int64_t school_id);
   bool is_member(std::int64_t unit_id, std::int64_t user_id);
   std::vector<user_record> unit_members(std::int64_t unit_id);
   void set_unit_title(std::int64_t unit_id, const std::string& title);

@@ -299,7 +299,9 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
       if (cmd.op == command_op::remove_tag) {
         if (author != t->tagged_by && author != t->by)
           throw coded_error("not_allowed", "only the partner who added a tag, or whose expertise it names, removes it");
-        t->removed = true;
+        // Dropped, not kept as removed: a snapshot (structure_json) leaves removed tags out, so a
+        // unit restored from one would otherwise accept an id or a tag count the live one refuses.
+        tags_.erase(tags_.begin() + (t - tags_.data()));
         break;
       }
       if (author == t->by) throw coded_error("not_allowed", "acknowledge your partner's expertise, not your own");

@@ -23,7 +23,7 @@ std::string fingerprint(const std::string& db_path) {
   store::database db(db_path, {});
   std::string all;
   for (const char* table : {"users", "partnerships", "partnership_members", "units", "unit_members", "oplog", "reflections",
-                            "reflection_answers", "action_items", "invitations", "schools", "coordinator_schools"}) {
+                            "reflection_answers", "action_items", "invitations", "schools", "coordinator_schools", "student_notes"}) {
     auto st = db.prepare(std::string("SELECT * FROM ") + table + " ORDER BY 1");
     all += table;
     while (st.step())
@@ -82,6 +82,7 @@ TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
     put("token", "no-such-token");
     put("name", "ubd");
     put("uid", std::to_string(out_id));
+    put("note", "1");
     ASSERT_EQ(path.find('{'), std::string::npos) << "the test does not know a parameter of " << r.pattern;
     // The denying principals first, so the allowed ones (which may change state) come last.
     for (const char* who : {"nobody", "outsider", "coordinator", "admin", "member"}) {

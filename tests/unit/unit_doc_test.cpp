@@ -230,6 +230,28 @@ TEST(UnitDoc, JsonRoundTripKeepsTextsRunsVersionsAndStructure) {
   EXPECT_EQ(back.find_stream("unit.goals")->authors.length_by(2), 4u);
 }
 
+// Regression (found by fuzz/unit_commands_fuzz): a removed tag stayed in the live unit, but not in
+// its snapshot, so after a restart the unit accepted an add_tag (same id, or one more tag than the
+// limit) that the live unit refused; replaying the op log from an older snapshot then failed.
+TEST(UnitDoc, RemovedTagIsGoneAsInASnapshotSoARestoredUnitDecidesAlike) {
+  unit_limits lim;
+  lim.max_comments = 2;  // also the tag limit
+  unit_doc d(ubd(), lim);
+  auto apply = [](unit_doc& doc, json j) { return code_of([&] { doc.apply(command::from_json(j), "c", 1, 1, 0); }); };
+  json tag{{"op", "add_tag"}, {"id", "tag-one"}, {"area", "inquiry"}, {"target", "stage2"}};
+  json other{{"op", "add_tag"}, {"id", "tag-two"}, {"area", "content"}, {"target", "stage1"}};
+  EXPECT_EQ(apply(d, tag), "");
+  EXPECT_EQ(apply(d, other), "");
+  EXPECT_EQ(apply(d, {{"op", "remove_tag"}, {"id", "tag-one"}}), "");
+  auto restored = unit_doc::from_json(ubd(), lim, json::parse(d.to_json().dump()));
+  EXPECT_EQ(apply(d, tag), apply(restored, tag));
+  EXPECT_EQ(d.to_json(), restored.to_json());
+  EXPECT_EQ(d.tags().size(), 2u);
+  json third{{"op", "add_tag"}, {"id", "tag-333"}, {"area", "content"}, {"target", "stage1"}};
+  EXPECT_EQ(apply(d, third), "too_large");
+  EXPECT_EQ(apply(restored, third), "too_large");
+}
+
 TEST(UnitDoc, ReplaysAutomergePaperTraceInProcess) {
   auto dir = test_support::traces_dir();
   if (!dir) GTEST_SKIP() << "editing traces not found";

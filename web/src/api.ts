@@ -118,6 +118,94 @@ export interface TemplateSummary {
   summary: string;
 }
 
+/** One unit in the collaboration log (see docs/protocol.md, "Collaboration log"). */
+export interface LogRow {
+  id: string;
+  title: string;
+  archived: boolean;
+  startDate: string;
+  endDate: string;
+  schoolYear: string;
+  members: User[];
+  partners: User[];
+  grade: string;
+  subject: string;
+  course: string;
+  students: number | null;
+  phase: string;
+  phaseLabel: string;
+  phasesCompleted: string[];
+  lessons: number;
+  approaches: Record<string, number>;
+  standards: string[];
+  depth: string | null;
+  depthLabel: string;
+  balance: { phase: string; label: string; byUser: Record<string, number> }[];
+  expertise: Record<string, { brought: Record<string, number>; learned: Record<string, number> }>;
+  outcomes: { participants: number | null; metExpectations: number | null };
+}
+
+export interface LogTotals {
+  units: number;
+  lessons: number;
+  students: number;
+  participants: number;
+  metExpectations: number;
+  partners: number;
+  approaches: Record<string, number>;
+  standards: Record<string, number>;
+  depth: Record<string, number>;
+  grades: Record<string, number>;
+  subjects: Record<string, number>;
+  phasesCompleted: Record<string, number>;
+  balance: Record<string, { label: string; byRole: Record<string, number> }>;
+}
+
+export interface LogFilters {
+  year?: string;
+  grade?: string;
+  subject?: string;
+  partner?: number | string;
+}
+
+export interface CollaborationLog {
+  rows: LogRow[];
+  totals: LogTotals;
+  labels: { approaches: Record<string, string>; phases: Record<string, string>; facets: Record<string, string> };
+  options: { years: string[]; grades: string[]; subjects: string[]; partners: User[] };
+}
+
+export interface SchoolCounts {
+  id?: number;
+  name?: string;
+  units: number;
+  partnerships: number;
+  teachersReached: number;
+  librarians: number;
+  students: number;
+  lessons: number;
+  grades: Record<string, number>;
+  subjects: Record<string, number>;
+  depth: Record<string, number>;
+  approaches: Record<string, number>;
+  outcomes: { participants: number; metExpectations: number };
+}
+
+export interface StudentNote {
+  id: number;
+  author: number;
+  text: string;
+  createdAt: number;
+}
+
+/** The query string for log filters (empty values left out). */
+export function logQuery(f: LogFilters): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== "" && v !== 0) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
 export const api = {
   me: () => call<{ user: User | null }>("GET", "/api/me"),
   signIn: (username: string, password: string) => call<{ user: User }>("POST", "/api/signin", { username, password }),
@@ -159,6 +247,14 @@ export const api = {
     createSchool: (name: string) => call<unknown>("POST", "/api/admin/schools", { name }),
     audit: () => call<{ entries: { id: number; time: number; username: string; action: string; detail: unknown; address: string }[] }>("GET", "/api/admin/audit"),
   },
+  log: (f: LogFilters = {}) => call<CollaborationLog>("GET", `/api/log${logQuery(f)}`),
+  coordinatorSummary: () =>
+    call<{ schools: SchoolCounts[]; all: SchoolCounts; labels: { facets: Record<string, string>; approaches: Record<string, string> } }>("GET", "/api/coordinator/summary"),
+  studentNotes: (id: string) => call<{ enabled: boolean; notes: StudentNote[] }>("GET", `/api/units/${id}/student-notes`),
+  setStudentNotes: (id: string, enabled: boolean) => call<{ enabled: boolean; notes: StudentNote[] }>("POST", `/api/units/${id}/student-notes/settings`, { enabled }),
+  addStudentNote: (id: string, text: string) => call<{ note: StudentNote }>("POST", `/api/units/${id}/student-notes`, { text }),
+  deleteStudentNote: (id: string, note: number) => call<{ enabled: boolean; notes: StudentNote[] }>("DELETE", `/api/units/${id}/student-notes/${note}`),
+  deleteStudentNotes: (id: string) => call<{ enabled: boolean; notes: StudentNote[] }>("DELETE", `/api/units/${id}/student-notes`),
   actionItems: (id: string) => call<{ items: ActionItem[] }>("GET", `/api/units/${id}/action-items`),
   setActionDone: (id: string, item: number, done: boolean) => call<{ items: ActionItem[] }>("POST", `/api/units/${id}/action-items/${item}`, { done }),
 };

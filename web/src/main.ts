@@ -12,6 +12,9 @@ import { contributionsPage } from "./ui/contributions-page";
 import { reflectPage } from "./ui/reflect-page";
 import { invitePage } from "./ui/invite-page";
 import { adminPage } from "./ui/admin-page";
+import { logPage } from "./ui/log-page";
+import { reportPage } from "./ui/report-page";
+import { coordinatorPage } from "./ui/coordinator-page";
 
 const root = document.getElementById("app")!;
 let user: User | null = null;
@@ -92,6 +95,25 @@ function route() {
     cleanup = () => stop();
     void adminPage(root, user, navigate).then((s) => (stop = s));
     document.title = "Administration · Coplan";
+    return;
+  }
+  if (path === "/log") {
+    cleanup = logPage(root, user, navigate);
+    document.title = "Collaboration log · Coplan";
+    return;
+  }
+  if (path === "/log/report" || (path === "/coordinator" && (user.role === "coordinator" || user.role === "admin"))) {
+    const page = path === "/log/report" ? reportPage : coordinatorPage;
+    let stop = () => {};
+    let gone = false;
+    cleanup = () => {
+      gone = true;
+      stop();
+    };
+    page(root, user, navigate)
+      .then((s) => (gone ? s() : (stop = s)))
+      .catch(() => root.replaceChildren(Object.assign(document.createElement("p"), { textContent: "Could not load this page." })));
+    document.title = path === "/log/report" ? "Annual collaboration report · Coplan" : "School summary · Coplan";
     return;
   }
   const sub = path.match(/^\/unit\/([a-z0-9]+)\/(history|contributions|reflect)$/);

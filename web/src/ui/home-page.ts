@@ -38,6 +38,10 @@ export function homePage(root: HTMLElement, user: User, navigate: (p: string) =>
       { class: "cp-topbar" },
       h("span", { class: "cp-brand" }, "Coplan"),
       h("span", { class: "cp-user" }, `${user.name} · ${roleLabel(user.role)}`),
+      h("a", { href: "/log", class: "cp-button-link", "data-action": "log", onclick: (e: Event) => { e.preventDefault(); navigate("/log"); } }, "Collaboration log"),
+      user.role === "coordinator" || user.role === "admin"
+        ? h("a", { href: "/coordinator", class: "cp-button-link", "data-action": "coordinator", onclick: (e: Event) => { e.preventDefault(); navigate("/coordinator"); } }, "School summary")
+        : "",
       user.role === "admin" ? h("a", { href: "/admin", class: "cp-button-link", onclick: (e: Event) => { e.preventDefault(); navigate("/admin"); } }, "Administration") : "",
       h("button", { type: "button", class: "secondary", "data-action": "account", onclick: () => passwordForm() }, "Change password"),
       h("button", { type: "button", class: "secondary", onclick: signOut }, "Sign out"),

@@ -10,6 +10,8 @@ import { colorOf, roleLabel } from "./colors";
 import { BlameView, setSharedRanges } from "./blame";
 import { CommentsPanel } from "./comments";
 import { ExpertisePanel } from "./expertise";
+import { possibleStudentNames } from "./student-names";
+import { StudentNotesPanel } from "./student-notes";
 import { h, toast } from "./dom";
 import { PageContext, type SectionSpec, type Template } from "./page-context";
 import { setRemoteCursors, type RemoteCursor } from "./remote-cursors";
@@ -154,8 +156,28 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       else scalars.append(ctx!.scalar("unit", f));
     }
     if (!scalars.childElementCount) scalars.remove();
+    if (phaseId === "assess") {
+      // Co-assess keeps counts: warn when its text seems to name students, and offer notes that
+      // stay with the members instead.
+      const warning = h("p", { class: "cp-privacy-warning", role: "status", "aria-live": "polite", hidden: true, "data-warning": "student-names" });
+      const check = () => {
+        const text = [...sec.querySelectorAll(".cm-content")].map((e) => (e as HTMLElement).innerText).join("\n");
+        const names = possibleStudentNames(text);
+        warning.hidden = !names.length;
+        warning.textContent = names.length
+          ? `This may name students (${names.join(", ")}). The co-assess text goes into exports, so keep it to counts and general observations, and use student notes below for anything about one student.`
+          : "";
+      };
+      sec.addEventListener("input", check);
+      sec.addEventListener("keyup", check);
+      sec.addEventListener("focusout", check);
+      const timer = setInterval(check, 2000);
+      stopTimers.push(() => clearInterval(timer));
+      sec.append(warning, new StudentNotesPanel(unitId, info.nameOf).element);
+    }
     return sec;
   };
+  const stopTimers: (() => void)[] = [];
 
   function codesField(field: string, label: string, optionsName: string): HTMLElement {
     const box = h("fieldset", { class: "cp-codes" }, h("legend", {}, label));
@@ -216,6 +238,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
 
   const build = () => {
     const t = template();
+    stopTimers.splice(0).forEach((f) => f());
     ctx?.destroy();
     ctx = new PageContext(conn, info, t);
     blockLists = [];
@@ -504,6 +527,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   return () => {
     closed = true;
     clearInterval(statusTimer);
+    stopTimers.splice(0).forEach((f) => f());
     if (blameTimer) clearInterval(blameTimer);
     blameTimer = null;
     hooks.onCaret = undefined;
