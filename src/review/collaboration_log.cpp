@@ -321,10 +321,11 @@ std::string collaboration_log::to_csv(const json& log) {
       balance[b["phase"].get<std::string>()] = total ? text : "";
     }
     for (const auto& [id, e] : r["expertise"].items()) {
-      auto part = [&](const json& areas) {
+      // `who` copies the binding: clang 14 (the fuzz build) cannot capture structured bindings.
+      auto part = [&, who = id](const json& areas) {
         std::string s;
         for (const auto& [a, n] : areas.items()) s += (s.empty() ? "" : ", ") + a;
-        return s.empty() ? std::string() : names[id] + ": " + s;
+        return s.empty() ? std::string() : names[who] + ": " + s;
       };
       auto b = part(e["brought"]), l = part(e["learned"]);
       if (!b.empty()) brought += (brought.empty() ? "" : "; ") + b;

@@ -1,6 +1,8 @@
 // Parsing and checking client WebSocket messages (see client_message.hpp).
 #include "unit/client_message.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "text/coded_error.hpp"
@@ -12,6 +14,8 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void bad(const std::string& why) { throw coded_error("bad_message", why); }
+
+constexpr std::size_t max_nesting = 32;  // arrays and objects in one message
 
 const json& member(const json& j, const char* name) {
   auto it = j.find(name);
@@ -33,6 +37,26 @@ std::uint64_t count_of(const json& v, const char* name) {
   auto n = v.get<std::uint64_t>();
   if (n > (std::uint64_t{1} << 53)) bad(std::string("\"") + name + "\" is out of range");
   return n;
+}
+
+// How deeply arrays and objects nest in `text`, which has parsed as JSON.
+std::size_t nesting_of(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 std::string client_id_of(const json& j, const char* name) {
@@ -69,6 +93,9 @@ client_message parse_client_message(std::string_view text, const unit_limits& li
     // A number too large for a double (1e400): valid JSON syntax, but no value we could hold.
     bad("a number in the message is out of range");
   }
+  // A valid message nests 5 deep at most (push, updates, update, changes, part). Copying a value
+  // (a command's "value") recurses once a level, so 1 MiB of brackets overflowed the stack.
+  if (nesting_of(text) > max_nesting) bad("the message nests too deeply");
   if (!j.is_object()) bad("a message must be a JSON object");
   auto type = string_of(j, "type", 32);
   if (type == "push") {

@@ -82,3 +82,17 @@ TEST(ClientMessage, NumberOverflowIsBadMessageNotAnUntypedException) {
   EXPECT_EQ(code_of(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"set","block":"unit","field":"students","value":-1e999}})"),
             "bad_message");
 }
+
+// Regression (found with fuzz/client_message_fuzz, on a long input): a command whose "value" nested
+// arrays hundreds of thousands deep (1 MiB of brackets, under the WebSocket's message limit) overflowed
+// the stack, because command::from_json copies the value and copying recurses once a level.
+TEST(ClientMessage, DeeplyNestedValueIsRefusedInsteadOfOverflowingTheStack) {
+  const std::size_t n = 500'000;
+  std::string deep = R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"set","block":"unit","field":"grade","value":)" +
+                     std::string(n, '[') + std::string(n, ']') + "}}";
+  EXPECT_EQ(code_of(deep), "bad_message");
+  // Brackets inside strings do not count, and every real message is far below the limit.
+  EXPECT_EQ(code_of(R"({"type":"ping","x":")" + std::string(100, '[') + R"("})"), "");
+  EXPECT_EQ(code_of(R"({"type":"ping","x":)" + std::string(32, '[') + std::string(32, ']') + "}"), "bad_message");
+  EXPECT_EQ(code_of(R"({"type":"ping","x":)" + std::string(31, '[') + std::string(31, ']') + "}"), "");
+}
