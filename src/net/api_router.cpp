@@ -166,14 +166,20 @@ const std::vector<api_route>& api_router::routes() {
   return table;
 }
 
-response json_response(const request& req, http::status status, const json& body) {
+response text_response(const request& req, http::status status, const char* content_type, std::string body,
+                       const std::string& download_name) {
   response res{status, req.version()};
-  res.set(http::field::content_type, "application/json; charset=utf-8");
+  res.set(http::field::content_type, content_type);
+  if (!download_name.empty()) res.set(http::field::content_disposition, "attachment; filename=\"" + download_name + "\"");
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
-  res.body() = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+response json_response(const request& req, http::status status, const json& body) {
+  return text_response(req, status, "application/json; charset=utf-8", body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 response error_response(const request& req, http::status status, const std::string& code, const std::string& message) {
@@ -259,13 +265,8 @@ response api_router::healthz(route_context& c) { return json_response(c.req, htt
 
 // Counts only (no names, no content), in the Prometheus text format.
 response api_router::metrics(route_context& c) {
-  response res{http::status::ok, c.req.version()};
-  res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(c.req.keep_alive());
-  res.body() = svc_.metrics.render(svc_.live_sockets.load(), svc_.registry.open_count(), svc_.writer.current_stats());
-  res.prepare_payload();
-  return res;
+  return text_response(c.req, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                       svc_.metrics.render(svc_.live_sockets.load(), svc_.registry.open_count(), svc_.writer.current_stats()));
 }
 
 response api_router::start_session(const route_context& c, const store::user_record& user, json body) {
@@ -461,14 +462,7 @@ response api_router::export_markdown(route_context& c) {
   std::string md;
   authority->run_and_wait([&](const unit::unit_doc& doc) { md = review::unit_markdown::render(doc, authority->members()); });
   audit(c, "export", {{"unit", c.unit->public_id}, {"format", "markdown"}});
-  response res{http::status::ok, c.req.version()};
-  res.set(http::field::content_type, "text/markdown; charset=utf-8");
-  res.set(http::field::content_disposition, "attachment; filename=\"" + c.unit->public_id + ".md\"");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(c.req.keep_alive());
-  res.body() = std::move(md);
-  res.prepare_payload();
-  return res;
+  return text_response(c.req, http::status::ok, "text/markdown; charset=utf-8", std::move(md), c.unit->public_id + ".md");
 }
 
 response api_router::list_templates(route_context& c) {
@@ -678,14 +672,8 @@ response api_router::collaboration_log(route_context& c) {
 response api_router::collaboration_log_csv(route_context& c) {
   auto csv = review::collaboration_log::to_csv(svc_.log.log(*c.user, filters_of(c.req)));
   audit(c, "export", {{"format", "log-csv"}});
-  response res{http::status::ok, c.req.version()};
-  res.set(http::field::content_type, "text/csv; charset=utf-8; header=present");
-  res.set(http::field::content_disposition, "attachment; filename=\"collaboration-log.csv\"");
-  res.set(http::field::cache_control, "no-store");
-  res.keep_alive(c.req.keep_alive());
-  res.body() = std::move(csv);
-  res.prepare_payload();
-  return res;
+  return text_response(c.req, http::status::ok, "text/csv; charset=utf-8; header=present", std::move(csv),
+                       "collaboration-log.csv");
 }
 
 response api_router::coordinator_summary(route_context& c) {
@@ -694,10 +682,15 @@ response api_router::coordinator_summary(route_context& c) {
 
 // ---- Student notes ---------------------------------------------------------------------------
 
+namespace {
+json note_json(const store::student_note& n) {
+  return {{"id", n.id}, {"author", n.author}, {"text", n.text}, {"createdAt", n.created_at}};
+}
+}  // namespace
+
 response api_router::list_student_notes(route_context& c) {
   auto notes = json::array();
-  for (const auto& n : svc_.notes.list(c.unit->id))
-    notes.push_back({{"id", n.id}, {"author", n.author}, {"text", n.text}, {"createdAt", n.created_at}});
+  for (const auto& n : svc_.notes.list(c.unit->id)) notes.push_back(note_json(n));
   return json_response(c.req, http::status::ok, {{"enabled", svc_.notes.enabled(c.unit->id)}, {"notes", std::move(notes)}});
 }
 
@@ -716,7 +709,7 @@ response api_router::add_student_note(route_context& c) {
     return error_response(c.req, http::status::bad_request, "bad_request", "send the note's text");
   auto n = svc_.notes.add(c.unit->id, c.user->id, b["text"], now_ms());
   return json_response(c.req, http::status::created,
-                       {{"note", {{"id", n.id}, {"author", n.author}, {"text", n.text}, {"createdAt", n.created_at}}}});
+                       {{"note", note_json(n)}});
 }
 
 response api_router::delete_student_note(route_context& c) {

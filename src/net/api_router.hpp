@@ -122,6 +122,9 @@ private:
   services& svc_;
 };
 
+// A response that is not cached; `download_name` set: the browser saves it as that file.
+response text_response(const request& req, http::status status, const char* content_type, std::string body,
+                       const std::string& download_name = "");
 response json_response(const request& req, http::status status, const nlohmann::json& body);
 response error_response(const request& req, http::status status, const std::string& code, const std::string& message);
 

@@ -260,14 +260,17 @@ export class UnitConnection implements PeerLink {
   private resendTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** Re-sends pending commands (the server acknowledges ones it already applied) and pushes. */
+  private resendUnconfirmed() {
+    for (const p of this.structure.pending)
+      this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd: p.cmd });
+    for (const p of this.peers.values()) p.maybePush();
+  }
+
   private scheduleResend() {
     if (this.resendTimer) return;
     this.resendTimer = setTimeout(() => {
       this.resendTimer = null;
-      if (!this.welcomed) return;
-      for (const p of this.structure.pending)
-        this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd: p.cmd });
-      for (const p of this.peers.values()) p.maybePush();
+      if (this.welcomed) this.resendUnconfirmed();
     }, 1000);
   }
 
@@ -356,10 +359,7 @@ export class UnitConnection implements PeerLink {
     this.setStatus("online");
     this.emit("welcome");
     this.emit("structure", this.structure.view());
-    // Re-send what the server has not confirmed yet.
-    for (const p of this.structure.pending)
-      this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd: p.cmd });
-    for (const p of this.peers.values()) p.maybePush();
+    this.resendUnconfirmed();
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       if (Date.now() - this.lastHeard > 45_000) return this.drop();
