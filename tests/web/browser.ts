@@ -28,7 +28,7 @@ export function launch(): Promise<Browser> {
 export async function signedInPage(
   browser: Browser,
   username: string,
-  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean } = {},
+  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean; password?: string; waitFor?: string } = {},
 ): Promise<Page> {
   // bypassCSP only lets the accessibility test inject axe-core; every other test runs under the CSP.
   const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, bypassCSP: opts.bypassCSP });
@@ -36,9 +36,9 @@ export async function signedInPage(
   page.on("pageerror", (e) => console.error(`[${username}] page error: ${e.message}`));
   await page.goto((opts.base ?? baseUrl()) + "/");
   await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("coplan-demo");
+  await page.getByLabel("Password").fill(opts.password ?? "coplan-demo");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForSelector(".cp-unit-card a");
+  await page.waitForSelector(opts.waitFor ?? ".cp-unit-card a");
   return page;
 }
 

@@ -1,4 +1,4 @@
-// Coplan web client entry: checks the session and routes between sign-in, home and a unit. When
+// Coplan web client entry: checks the session and routes to the pages listed in routes.ts. When
 // the server cannot be reached it carries on as the last signed-in user, so a unit kept in this
 // browser opens offline (the service worker, public/sw.js, serves the page itself).
 import "./styles.css";
@@ -15,6 +15,7 @@ import { adminPage } from "./ui/admin-page";
 import { logPage } from "./ui/log-page";
 import { reportPage } from "./ui/report-page";
 import { coordinatorPage } from "./ui/coordinator-page";
+import { matchRoute, type RouteName } from "./routes";
 
 const root = document.getElementById("app")!;
 let user: User | null = null;
@@ -63,83 +64,58 @@ async function signOut() {
   navigate("/signin");
 }
 
-function route() {
-  cleanup();
-  cleanup = () => {};
-  const path = location.pathname;
-  const invite = path.match(/^\/invite\/([A-Za-z0-9_-]+)$/);
-  if (invite) {
-    let stop = () => {};
-    cleanup = () => stop();
-    void invitePage(root, invite[1], (u, next) => {
+type Mounted = (() => void) | Promise<() => void>;
+
+/** What each route renders (routes.ts says which path and who may open it). */
+const pages: Record<RouteName, (params: string[], user: User) => Mounted> = {
+  invite: ([token]) =>
+    invitePage(root, token, (u, next) => {
       setUser(u);
       navigate(next, true);
-    }).then((s) => (stop = s));
-    document.title = "Invitation · Coplan";
-    return;
-  }
-  if (!user) {
+    }),
+  signin: () => {
+    const path = location.pathname;
     const next = new URLSearchParams(location.search).get("next");
     if (path !== "/signin") history.replaceState({ next: path }, "", "/signin");
     else if (next?.startsWith("/")) history.replaceState({ next }, "", "/signin");
-    cleanup = signInPage(root, (u) => {
+    return signInPage(root, (u) => {
       setUser(u);
       const next = (history.state as { next?: string } | null)?.next;
       navigate(next && next !== "/signin" ? next : "/", true);
     });
-    document.title = "Sign in · Coplan";
+  },
+  admin: (_, u) => adminPage(root, u, navigate),
+  log: (_, u) => logPage(root, u, navigate),
+  report: (_, u) => reportPage(root, u, navigate),
+  coordinator: (_, u) => coordinatorPage(root, u, navigate),
+  history: ([id], u) => historyPage(root, id, u, navigate),
+  contributions: ([id], u) => contributionsPage(root, id, u, navigate),
+  reflect: ([id], u) => reflectPage(root, id, u, navigate),
+  unit: ([id], u) => unitPage(root, id, u, navigate),
+  home: (_, u) => homePage(root, u, navigate, signOut),
+};
+
+function route() {
+  cleanup();
+  cleanup = () => {};
+  const { route: r, params, redirect } = matchRoute(location.pathname, user?.role ?? null);
+  if (redirect && r.name !== "signin") history.replaceState(null, "", redirect);
+  document.title = `${r.title} · Coplan`;
+  // Only the invitation and sign-in pages are open to no one in particular; they ignore the user.
+  const mounted = pages[r.name](params, user!);
+  if (typeof mounted === "function") {
+    cleanup = mounted;
     return;
   }
-  if (path === "/admin" && user.role === "admin") {
-    let stop = () => {};
-    cleanup = () => stop();
-    void adminPage(root, user, navigate).then((s) => (stop = s));
-    document.title = "Administration · Coplan";
-    return;
-  }
-  if (path === "/log") {
-    cleanup = logPage(root, user, navigate);
-    document.title = "Collaboration log · Coplan";
-    return;
-  }
-  if (path === "/log/report" || (path === "/coordinator" && (user.role === "coordinator" || user.role === "admin"))) {
-    const page = path === "/log/report" ? reportPage : coordinatorPage;
-    let stop = () => {};
-    let gone = false;
-    cleanup = () => {
-      gone = true;
-      stop();
-    };
-    page(root, user, navigate)
-      .then((s) => (gone ? s() : (stop = s)))
-      .catch(() => root.replaceChildren(Object.assign(document.createElement("p"), { textContent: "Could not load this page." })));
-    document.title = path === "/log/report" ? "Annual collaboration report · Coplan" : "School summary · Coplan";
-    return;
-  }
-  const sub = path.match(/^\/unit\/([a-z0-9]+)\/(history|contributions|reflect)$/);
-  if (sub) {
-    const page = sub[2] === "history" ? historyPage : sub[2] === "reflect" ? reflectPage : contributionsPage;
-    let stop = () => {};
-    let gone = false;
-    cleanup = () => {
-      gone = true;
-      stop();
-    };
-    page(root, sub[1], user, navigate)
-      .then((s) => (gone ? s() : (stop = s)))
-      .catch(() => root.replaceChildren(Object.assign(document.createElement("p"), { textContent: "Could not load this page." })));
-    document.title = `${{ history: "History", contributions: "Contributions", reflect: "Reflection" }[sub[2]]} · Coplan`;
-    return;
-  }
-  const unit = path.match(/^\/unit\/([a-z0-9]+)$/);
-  if (unit) {
-    cleanup = unitPage(root, unit[1], user, navigate);
-    document.title = "Unit · Coplan";
-    return;
-  }
-  if (path !== "/") history.replaceState(null, "", "/");
-  cleanup = homePage(root, user, navigate, signOut);
-  document.title = "Your units · Coplan";
+  let stop = () => {};
+  let gone = false;
+  cleanup = () => {
+    gone = true;
+    stop();
+  };
+  mounted
+    .then((s) => (gone ? s() : (stop = s)))
+    .catch(() => root.replaceChildren(Object.assign(document.createElement("p"), { textContent: "Could not load this page." })));
 }
 
 window.addEventListener("popstate", route);

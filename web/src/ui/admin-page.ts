@@ -72,7 +72,7 @@ export async function adminPage(root: HTMLElement, user: User, navigate: (p: str
     main.replaceChildren(
       h("h1", {}, "Administration"),
       h("h2", {}, "Accounts"),
-      h("table", { class: "cp-table cp-admin-users" }, h("thead", {}, h("tr", {}, ...["Name", "Username", "Role", "School", "Status", ""].map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, ...rows)),
+      h("table", { class: "cp-table cp-admin-users" }, h("thead", {}, h("tr", {}, ...["Name", "Username", "Role", "School", "Status", "Actions"].map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, ...rows)),
       create,
       h("h2", {}, "Partnerships"),
       h("ul", {}, ...partnerships.map((p) => h("li", {}, h("strong", {}, p.name), ` — ${p.members.map((m) => m.name).join(", ")}`))),

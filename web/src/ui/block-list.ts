@@ -1,7 +1,8 @@
 // A list of blocks (the lesson sequence, the resources): add, reorder by dragging or from the
-// keyboard (buttons, or Alt+Arrow inside a block), remove with undo. Lessons show their plan
-// fields in the plan tab and their co-teaching plan (approach and each partner's role for the
-// beginning, middle and end) in the teach tab; other lists show all their fields.
+// keyboard (buttons, or Alt+Arrow in a block's title or controls; in a text of several lines
+// Alt+Arrow moves the line instead), remove with undo (focus goes to the Undo button). Lessons
+// show their plan fields in the plan tab and their co-teaching plan (approach and each partner's
+// role for the beginning, middle and end) in the teach tab; other lists show all their fields.
 import type { BlockState } from "../sync/protocol";
 import { h, toast } from "./dom";
 import type { PageContext } from "./page-context";
@@ -82,11 +83,28 @@ export class BlockList {
 
   private remove(id: string): void {
     const title = this.titleOf(id);
+    const live = this.live();
+    const i = live.findIndex((b) => b.id === id);
+    const neighbour = live[i + 1]?.id ?? live[i - 1]?.id ?? null;
     this.ctx.conn.command({ op: "remove_block", id });
+    // The card and the button pressed are gone: focus goes to Undo, which stays while focused.
+    // Undo brings focus back to the card's Remove button; Escape dismisses and goes to a neighbour.
     toast(`Removed “${title || `untitled ${this.itemLabel.toLowerCase()}`}”.`, {
       label: "Undo",
-      run: () => this.ctx.conn.command({ op: "restore_block", id }),
+      focus: true,
+      run: () => {
+        this.ctx.conn.command({ op: "restore_block", id });
+        setTimeout(() => this.focusIn(id, "[data-action=remove]"), 0);
+      },
+      dismissed: () => this.focusIn(neighbour, ".cm-content"),
     });
+  }
+
+  /** Focuses `selector` in a block's card, or the list's add button when there is no such card. */
+  private focusIn(id: string | null, selector: string): void {
+    const target = (id && this.cards.get(id)?.querySelector<HTMLElement>(selector)) ||
+      this.element.querySelector<HTMLElement>(`[data-action=add-${this.listId}]`);
+    target?.focus();
   }
 
   private titleOf(id: string): string {
@@ -133,12 +151,12 @@ export class BlockList {
   private card(id: string): HTMLElement {
     if (this.listId === "lessons" && this.view !== "plan") return this.teachCard(id);
     const card = h("li", { class: "cp-block", "data-block": id });
-    const handle = h("span", { class: "cp-drag", title: "Drag to reorder", "aria-hidden": "true", draggable: "true" }, "⠿");
+    const handle = h("span", { class: "cp-drag", title: "Drag to reorder (or Alt+↑/↓ in the title)", "aria-hidden": "true", draggable: "true" }, "⠿");
     const controls = h(
       "div",
       { class: "cp-block-controls" },
-      h("button", { type: "button", "data-action": "up", "aria-label": `Move ${this.itemLabel.toLowerCase()} up`, onclick: () => this.move(id, -1) }, "↑"),
-      h("button", { type: "button", "data-action": "down", "aria-label": `Move ${this.itemLabel.toLowerCase()} down`, onclick: () => this.move(id, 1) }, "↓"),
+      h("button", { type: "button", "data-action": "up", "aria-label": `Move ${this.itemLabel.toLowerCase()} up`, "aria-keyshortcuts": "Alt+ArrowUp", onclick: () => this.move(id, -1) }, "↑"),
+      h("button", { type: "button", "data-action": "down", "aria-label": `Move ${this.itemLabel.toLowerCase()} down`, "aria-keyshortcuts": "Alt+ArrowDown", onclick: () => this.move(id, 1) }, "↓"),
       h("button", { type: "button", class: "danger", "data-action": "remove", onclick: () => this.remove(id) }, "Remove"),
     );
     card.append(h("div", { class: "cp-block-head" }, handle, h("span", { class: "cp-block-number" }), controls));
@@ -160,7 +178,13 @@ export class BlockList {
 
   private wireReorder(card: HTMLElement, id: string, handle: HTMLElement) {
     card.addEventListener("keydown", (e) => {
-      if (!e.altKey || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
+      if (!e.altKey || e.shiftKey || e.ctrlKey || e.metaKey || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) return;
+      // One keypress, one thing: inside a text of several lines Alt+Arrow is the editor's (it moves
+      // the line, even when the line is already at the top or bottom); elsewhere in the card (the
+      // title, the short fields, the buttons) it moves the card. Anything that already handled
+      // the key (the editor moving a line of a title that holds several) wins too.
+      const field = (e.target as Element).closest?.(".cp-field");
+      if (e.defaultPrevented || (field && !field.classList.contains("cp-field-line"))) return;
       e.preventDefault();
       this.move(id, e.key === "ArrowUp" ? -1 : 1);
     });
@@ -223,7 +247,7 @@ export class BlockList {
     for (const f of this.fields)
       if (f.phase === this.view && !f.segment) card.append(f.kind === "text" ? this.ctx.text(id, f) : this.ctx.scalar(id, f));
     const unitId = location.pathname.split("/")[2];
-    card.append(h("p", {}, h("a", { href: `/unit/${unitId}/reflect?checkin=${id}`, class: "cp-button-link", "data-action": "checkin" }, "Check in after this lesson")));
+    card.append(h("p", { class: "cp-no-print" }, h("a", { href: `/unit/${unitId}/reflect?checkin=${id}`, class: "cp-button-link", "data-action": "checkin" }, "Check in after this lesson")));
     return card;
   }
 }

@@ -20,19 +20,50 @@ export function uid(prefix: string): string {
   return `${prefix}-${++idCounter}`;
 }
 
-/** Announces a short message to screen readers and shows it briefly. */
-export function toast(message: string, action?: { label: string; run: () => void }): void {
+/** Something a toast offers to do (Undo). `focus` moves the keyboard focus to its button at once
+ * (when what had focus has just gone away); `dismissed` runs when the toast is closed with Escape
+ * while it has focus, to put focus somewhere sensible. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
+  focus?: boolean;
+  dismissed?: () => void;
+}
+
+/** Announces a short message to screen readers and shows it briefly: 5 s, or 10 s with an action.
+ * A toast stays while it has the focus or the pointer, and goes a few seconds after they leave. */
+export function toast(message: string, action?: ToastAction): void {
   let region = document.getElementById("toasts");
   if (!region) {
     region = h("div", { id: "toasts", class: "toasts", role: "status", "aria-live": "polite" });
     document.body.append(region);
   }
-  const item = h("div", { class: "toast" }, h("span", {}, message));
-  if (action) {
-    item.append(
-      h("button", { type: "button", class: "link", onclick: () => { action.run(); item.remove(); } }, action.label),
-    );
-  }
+  const messageId = uid("toast");
+  const item = h("div", { class: "toast" }, h("span", { id: messageId }, message));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const close = () => {
+    clearTimeout(timer);
+    item.remove();
+  };
+  const held = () => item.contains(document.activeElement) || item.matches(":hover");
+  const arm = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => (held() ? undefined : close()), ms);
+  };
+  item.addEventListener("focusin", () => clearTimeout(timer));
+  item.addEventListener("mouseenter", () => clearTimeout(timer));
+  item.addEventListener("focusout", (e) => !item.contains(e.relatedTarget as Node | null) && !item.matches(":hover") && arm(4000));
+  item.addEventListener("mouseleave", () => !item.contains(document.activeElement) && arm(4000));
   region.append(item);
-  setTimeout(() => item.remove(), action ? 10000 : 5000);
+  arm(action ? 10000 : 5000);
+  if (!action) return;
+  const button = h("button", { type: "button", class: "link", "aria-describedby": messageId, onclick: () => { action.run(); close(); } }, action.label);
+  item.append(button);
+  item.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    close();
+    action.dismissed?.();
+  });
+  if (action.focus) button.focus();
 }

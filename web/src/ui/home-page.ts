@@ -1,5 +1,6 @@
 // Home: my partnerships and my units (title, partners, grade, subject, phase, last edit, who is in
-// it now); create a unit from a template; open, use again next year, archive.
+// it now, the unit it was copied from); create a unit from a template; open, use again next year,
+// archive.
 import { api, type Partnership, type TemplateSummary, type UnitSummary, type User } from "../api";
 import { offlineStore } from "../sync/offline-store";
 import { roleLabel } from "./colors";
@@ -65,6 +66,7 @@ export function homePage(root: HTMLElement, user: User, navigate: (p: string) =>
       const here = u.members.filter((m) => u.online.includes(m.id) && m.id !== user.id).map((m) => m.name);
       const link = h("a", { href: `/unit/${u.id}`, onclick: (e: Event) => { e.preventDefault(); open(u.id); } }, u.title || "Untitled unit");
       const facts = [u.grade && `Grade ${u.grade}`, u.subject].filter(Boolean).join(" · ");
+      const original = u.copiedFrom ? units.find((x) => x.id === u.copiedFrom) : undefined;
       list.append(
         h(
           "li",
@@ -72,6 +74,11 @@ export function homePage(root: HTMLElement, user: User, navigate: (p: string) =>
           h("div", { class: "cp-card-top" }, h("h2", {}, link), h("span", { class: `cp-badge cp-phase-${u.phase}` }, phaseLabels[u.phase] ?? u.phase)),
           h("p", {}, partners.length ? `With ${partners.map((m) => `${m.name} (${roleLabel(m.role)})`).join(", ")}` : "Only you so far"),
           facts ? h("p", { class: "cp-meta" }, facts) : "",
+          u.copiedFrom
+            ? h("p", { class: "cp-meta cp-copied-from" }, "Copied from ", original
+              ? h("a", { href: `/unit/${original.id}`, onclick: (e: Event) => { e.preventDefault(); open(original.id); } }, `“${original.title || "Untitled unit"}”`)
+              : "an earlier unit")
+            : "",
           h("p", { class: "cp-meta" }, `Last edit ${ago(u.lastEdit)}`, here.length ? h("strong", { class: "cp-online" }, ` · ${here.join(", ")} in it now`) : ""),
           u.archived ? h("p", { class: "cp-meta" }, "Archived") : "",
           h(

@@ -328,6 +328,26 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       carried.append(ul);
     };
     void loadCarried();
+    // A unit made with "Use again next year" says which unit it was copied from.
+    const copiedFrom = h("p", { class: "cp-meta cp-copied-from", hidden: true });
+    const loadCopiedFrom = async () => {
+      const { unit } = await api.unit(unitId);
+      if (!unit.copiedFrom) return;
+      const path = `/unit/${unit.copiedFrom}`;
+      const original = await api.unit(unit.copiedFrom).then((r) => r.unit, () => null);
+      copiedFrom.replaceChildren(
+        "Copied from ",
+        original
+          ? h("a", { href: path, onclick: (e: Event) => { e.preventDefault(); navigate(path); } }, `“${original.title || "Untitled unit"}”`)
+          : "an earlier unit",
+        " with “Use again next year”.",
+      );
+      copiedFrom.hidden = false;
+    };
+    void loadCopiedFrom().catch(() => {});
+    // The page's heading is the unit's title (shown in its field, so for assistive technology only).
+    const heading = h("h1", { class: "cp-visually-hidden" });
+    refreshers.push(() => (heading.textContent = String(conn.structure.view().values.title ?? "") || "Untitled unit"));
     const legend = h("div", { class: "cp-legend" }, h("span", { class: "cp-legend-title" }, "Who wrote what:"));
     for (const m of conn.members)
       legend.append(h("span", { class: `cp-legend-item cp-author cp-author-${colorOf(conn.members, m.id)}` }, `${m.name} (${roleLabel(m.role)})`));
@@ -383,7 +403,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       h(
         "div",
         { class: "cp-unit-head" },
+        heading,
         titleSpec ? h("div", { class: "cp-title" }, ctx.scalar("unit", titleSpec, "Unit title")) : "",
+        copiedFrom,
         h("div", { class: "cp-phase-bar" }, phaseLine, advance, actions),
         reflectBanner,
         inviteArea,

@@ -1,0 +1,131 @@
+// Browser tests of lessons from the keyboard: Alt+Arrow in a lesson's text of several lines moves
+// the line and never the lesson (in the title, or on the card's buttons, it moves the lesson);
+// removing a lesson puts focus on Undo, which stays while focused and brings the lesson back for
+// both partners.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { launch, signedInPage, waitSaved } from "./browser";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function newUnitWithLessons(page: Page, title: string, lessons: string[]): Promise<string> {
+  await page.getByRole("button", { name: "+ New unit" }).click();
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByRole("button", { name: "Create and open" }).click();
+  await page.waitForSelector("main[data-ready=true]");
+  for (const t of lessons) {
+    await page.getByRole("button", { name: "+ Add lesson" }).click();
+    await page.keyboard.type(t);
+  }
+  await waitSaved(page);
+  return new URL(page.url()).pathname;
+}
+
+const lessonTitles = (p: Page) =>
+  p.evaluate(() => {
+    const c = (window as any).coplan;
+    return c.structure.view().lists.lessons.filter((l: any) => !l.removed).map((l: any) => c.peers.get(`${l.id}.title`).text);
+  });
+
+const card = (p: Page, title: string) =>
+  p.locator("#panel-plan [data-list=lessons] .cp-block").filter({ has: p.locator(".cm-content", { hasText: new RegExp(`^${title}$`) }) });
+
+/** What has the focus: its text (or label) and the title of the lesson card it is in, if any. */
+const focused = (p: Page) =>
+  p.evaluate(() => {
+    const e = document.activeElement as HTMLElement | null;
+    const block = e?.closest(".cp-block");
+    const title = block?.querySelector(".cp-field-line .cm-content")?.textContent ?? null;
+    return { text: e?.textContent?.trim() ?? "", inToast: !!e?.closest(".toast"), lesson: title, action: e?.dataset.action ?? null, editor: !!e?.closest(".cm-content") };
+  });
+
+describe("lessons from the keyboard", () => {
+  it("moves a line inside a lesson's text with Alt+Arrow, and the lesson only from its title or buttons", async () => {
+    const lib = await signedInPage(browser, "librarian");
+    await newUnitWithLessons(lib, "Keyboard reorder test", ["First", "Second"]);
+    const objectives = card(lib, "Second").locator(".cp-text", { hasText: "Objectives" }).locator(".cm-content");
+    const objectivesText = () =>
+      lib.evaluate(() => {
+        const c = (window as any).coplan;
+        const l = c.structure.view().lists.lessons.find((x: any) => c.peers.get(`${x.id}.title`).text === "Second");
+        return c.peers.get(`${l.id}.objectives`).text as string;
+      });
+    await objectives.click();
+    await lib.keyboard.type("Line one");
+    await lib.keyboard.press("Enter");
+    await lib.keyboard.type("Line two");
+    // Alt+ArrowUp on the second line: the lines swap, the lessons stay.
+    await lib.keyboard.press("Alt+ArrowUp");
+    await expect.poll(objectivesText).toBe("Line two\nLine one");
+    expect(await lessonTitles(lib)).toEqual(["First", "Second"]);
+    // Again, now on the first line: nothing to move, and still not the lesson.
+    await lib.keyboard.press("Alt+ArrowUp");
+    await lib.keyboard.press("Alt+ArrowDown");
+    await expect.poll(objectivesText).toBe("Line one\nLine two");
+    await lib.keyboard.press("Alt+ArrowDown"); // on the last line: nothing
+    await lib.waitForTimeout(300);
+    expect(await objectivesText()).toBe("Line one\nLine two");
+    expect(await lessonTitles(lib)).toEqual(["First", "Second"]);
+
+    // In the lesson's title (one line) Alt+ArrowUp moves the lesson, and the caret stays in it.
+    await card(lib, "Second").locator(".cp-field-line .cm-content").click();
+    await lib.keyboard.press("Alt+ArrowUp");
+    await expect.poll(() => lessonTitles(lib)).toEqual(["Second", "First"]);
+    expect((await focused(lib)).lesson).toBe("Second");
+    // On the card's buttons too.
+    await card(lib, "Second").getByRole("button", { name: "Remove" }).focus();
+    await lib.keyboard.press("Alt+ArrowDown");
+    await expect.poll(() => lessonTitles(lib)).toEqual(["First", "Second"]);
+    expect(await objectivesText()).toBe("Line one\nLine two");
+    await waitSaved(lib);
+    await lib.context().close();
+  });
+
+  it("puts focus on Undo when a lesson is removed, and Undo brings it back for both partners", async () => {
+    const lib = await signedInPage(browser, "librarian");
+    const tea = await signedInPage(browser, "teacher");
+    const path = await newUnitWithLessons(lib, "Undo test", ["Keep", "Remove me", "Last"]);
+    await tea.goto(new URL(path, tea.url()).href);
+    await tea.waitForSelector("main[data-ready=true]");
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Keep", "Remove me", "Last"]);
+
+    // From the keyboard: Remove, then focus is on Undo, which stays past its 10 s while focused.
+    await card(lib, "Remove me").getByRole("button", { name: "Remove" }).focus();
+    await lib.keyboard.press("Enter");
+    expect(await focused(lib)).toMatchObject({ text: "Undo", inToast: true });
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Keep", "Last"]);
+    await lib.waitForTimeout(11_000);
+    expect(await lib.locator(".toast", { hasText: "Removed “Remove me”." }).isVisible()).toBe(true);
+    await lib.keyboard.press("Enter");
+    await expect.poll(() => lessonTitles(lib)).toEqual(["Keep", "Remove me", "Last"]);
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Keep", "Remove me", "Last"]);
+    // Focus is back on the lesson's Remove button, where it was.
+    await expect.poll(() => focused(lib)).toMatchObject({ lesson: "Remove me", action: "remove" });
+    expect(await lib.locator(".toast").count()).toBe(0);
+
+    // With the mouse: Remove, then click Undo in the toast.
+    await card(lib, "Last").getByRole("button", { name: "Remove" }).click();
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Keep", "Remove me"]);
+    await lib.locator(".toast").getByRole("button", { name: "Undo" }).click();
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Keep", "Remove me", "Last"]);
+    expect(await tea.locator("#panel-plan [data-list=lessons] .cp-block").count()).toBe(3);
+
+    // Escape dismisses the toast and puts focus in the next lesson; the removal stands.
+    await card(lib, "Keep").getByRole("button", { name: "Remove" }).focus();
+    await lib.keyboard.press("Enter");
+    expect(await focused(lib)).toMatchObject({ text: "Undo", inToast: true });
+    await lib.keyboard.press("Escape");
+    expect(await lib.locator(".toast").count()).toBe(0);
+    expect(await focused(lib)).toMatchObject({ lesson: "Remove me", editor: true });
+    await waitSaved(lib);
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Remove me", "Last"]);
+    await lib.context().close();
+    await tea.context().close();
+  });
+});
