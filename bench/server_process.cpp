@@ -69,12 +69,13 @@ server_process::~server_process() {
   std::remove(log_path_.c_str());
 }
 
-void server_process::stop(int signal) {
-  if (pid_ <= 0) return;
+int server_process::stop(int signal) {
+  if (pid_ <= 0) return -1;
   kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+  return status;
 }
 
 long server_process::peak_rss_kib() const { return proc_stats(pid_).peak_rss_kib(); }

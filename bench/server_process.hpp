@@ -18,7 +18,8 @@ public:
 
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
-  void stop(int signal = 15);
+  // Sends `signal` and waits; returns the child's wait status (-1 if it was not running).
+  int stop(int signal = 15);
   // Adds `coplan serve` options that lift the per-connection and per-account message limits: a
   // benchmark client types far faster than a person and shares one account with thousands of others.
   static void lift_rate_limits(std::vector<std::string>& serve_args);

@@ -54,7 +54,7 @@ std::string server_metrics::render(std::size_t connections, std::size_t open_uni
   cumulative += w.latency_buckets.back();
   o << "coplan_commit_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'
     << "coplan_commit_seconds_sum " << w.latency_sum_seconds << '\n'
-    << "coplan_commit_seconds_count " << w.commits << '\n';
+    << "coplan_commit_seconds_count " << w.commits + w.failures << '\n';
   return o.str();
 }
 

@@ -42,6 +42,12 @@ void op_log_writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void op_log_writer::hold_commits(bool held) {
+  std::lock_guard lock(mutex_);
+  held_ = held;
+  wake_.notify_one();
+}
+
 op_log_writer::stats op_log_writer::current_stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -64,7 +70,7 @@ void op_log_writer::run() {
       std::unique_lock lock(mutex_);
       busy_ = false;
       if (queue_.empty()) idle_.notify_all();
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [&] { return stopping_ || (!queue_.empty() && !held_); });
       if (queue_.empty() && stopping_) return;
       // Under load, let the batch grow until the commit interval is up (appends do not wake us).
       auto next = last_start + commit_interval_;

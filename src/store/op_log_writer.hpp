@@ -78,6 +78,8 @@ public:
   stats current_stats() const;
   // Test hook: the next `n` commits fail as a disk error would.
   void fail_next_commits(int n) { fail_next_.store(n); }
+  // Test hook: while held, nothing is committed (appends queue up); releasing commits them.
+  void hold_commits(bool held);
 
 private:
   std::chrono::microseconds commit_interval_;
@@ -97,6 +99,7 @@ private:
   std::vector<job> queue_;  // guarded by mutex_
   bool stopping_ = false;   // guarded by mutex_
   bool busy_ = false;       // guarded by mutex_
+  bool held_ = false;       // guarded by mutex_
   stats stats_;             // guarded by mutex_
   std::atomic<int> fail_next_{0};
   std::thread thread_;

@@ -200,8 +200,10 @@ void unit_authority::do_push(const std::shared_ptr<unit_subscriber>& sub, std::u
     auto outcome = doc_.push(m.stream, m.version, std::move(m.updates), user, now_ms(), accepted);
     if (outcome == unit_doc::push_outcome::stale || accepted.empty()) {
       // Refused as stale, or nothing new (a re-sent push already applied): say where the head is.
-      sub->deliver(wire::pushed(m.stream, accepted.empty() && outcome == unit_doc::push_outcome::applied,
-                                doc_.find_stream(m.stream)->version));
+      auto answer = wire::pushed(m.stream, accepted.empty() && outcome == unit_doc::push_outcome::applied,
+                                 doc_.find_stream(m.stream)->version);
+      if (outcome == unit_doc::push_outcome::stale) sub->deliver(std::move(answer));
+      else answer_when_durable(sub, std::move(answer));
       return;
     }
   } catch (const coded_error& e) {
@@ -241,7 +243,7 @@ void unit_authority::commit_text(std::string stream, std::vector<std::shared_ptr
 void unit_authority::do_command(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, command_msg& m) {
   auto it = last_command_seq_.find(m.client_id);
   if (it != last_command_seq_.end() && m.seq <= it->second) {
-    sub->deliver(wire::command_ack(m.client_id, m.seq));  // a resend of a command already applied
+    answer_when_durable(sub, wire::command_ack(m.client_id, m.seq));  // a resend of a command already applied
     return;
   }
   std::shared_ptr<const structure_update> update;
@@ -340,9 +342,16 @@ void unit_authority::after_commit(bool ok, std::int64_t last_id, std::size_t ops
   last_op_id_ = std::max(last_op_id_, last_id);
   update_summary(true);
   if (pending_commits_ == 0) {
+    for (auto& [weak, answer] : std::exchange(answers_after_commit_, {}))
+      if (auto s = weak.lock()) s->deliver(std::move(answer));
     maybe_snapshot();
     serve_waiting();
   }
+}
+
+void unit_authority::answer_when_durable(const std::shared_ptr<unit_subscriber>& sub, wire::message answer) {
+  if (pending_commits_ == 0) sub->deliver(std::move(answer));
+  else answers_after_commit_.emplace_back(sub, std::move(answer));
 }
 
 void unit_authority::serve_waiting() {
@@ -394,6 +403,7 @@ void unit_authority::fail_unit() {
   subs_.clear();
   waiting_joins_.clear();
   deferred_.clear();
+  answers_after_commit_.clear();
   subscriber_count_.store(0);
 }
 

@@ -131,6 +131,8 @@ private:
   void when_no_joins_wait(std::function<void()> change);
   void after_commit(bool ok, std::int64_t last_id, std::size_t ops);
   void serve_waiting();
+  // Delivers `answer` now, or once every commit in flight is durable.
+  void answer_when_durable(const std::shared_ptr<unit_subscriber>& sub, wire::message answer);
   void maybe_snapshot();
   void fail_unit();
   void broadcast(const std::shared_ptr<const std::string>& message, unit_subscriber* except = nullptr);
@@ -161,6 +163,9 @@ private:
   std::size_t pending_commits_ = 0;
   std::vector<deferred_message> waiting_joins_;
   std::deque<std::function<void()>> deferred_;  // changes waiting behind joins
+  // Answers to re-sent pushes and commands already applied, held until every commit in flight is
+  // durable: the client forgets what it re-sent on this answer, so it must not come before the commit.
+  std::vector<std::pair<std::weak_ptr<unit_subscriber>, wire::message>> answers_after_commit_;
   std::int64_t last_op_id_ = 0;
   std::uint64_t ops_at_snapshot_ = 0;
   bool snapshot_in_flight_ = false;

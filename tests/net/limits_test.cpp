@@ -271,3 +271,21 @@ TEST(ServerLimits, MetricsArePrometheusText) {
   EXPECT_NE(m.find("coplan_commit_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
   EXPECT_EQ(m.find("Test unit"), std::string::npos);  // counts only, never content
 }
+
+// Bug: the commit-latency histogram counted failed commits in its buckets but not in _count, so
+// after a disk error the +Inf bucket and _count disagreed (invalid Prometheus data).
+TEST(ServerLimits, CommitHistogramCountMatchesItsBucketsAfterAFailedCommit) {
+  test_server ts;
+  auto a = ts.join("lib", "A");
+  a->send(push(0, "A", 1, 0, "x"));
+  ASSERT_TRUE(a->expect("pushed")["ok"].get<bool>());
+  ts.server().writer().fail_next_commits(1);
+  a->send(push(1, "A", 2, 1, "y"));
+  a->wait_closed();  // the unit fails and drops its clients, who send again
+  auto m = metrics(ts.port());
+  auto inf = m.find("coplan_commit_seconds_bucket{le=\"+Inf\"} ");
+  ASSERT_NE(inf, std::string::npos);
+  double inf_count = std::stod(m.substr(inf + std::string("coplan_commit_seconds_bucket{le=\"+Inf\"} ").size()));
+  EXPECT_GE(inf_count, 2);
+  EXPECT_EQ(metric(m, "coplan_commit_seconds_count"), inf_count);
+}

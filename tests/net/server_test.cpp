@@ -30,6 +30,14 @@ text::change_set ins(std::int64_t len, std::int64_t at, const std::u16string& s)
   return text::change_set::replace(len, at, at, s);
 }
 
+// The next message other than the online and presence notices.
+std::optional<json> next_answer(client::ws_client& c, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  for (;;) {
+    auto m = c.recv(timeout);
+    if (!m || ((*m)["type"] != "online" && (*m)["type"] != "presence")) return m;
+  }
+}
+
 }  // namespace
 
 TEST(Server, TwoClientsConvergeAndSeeAuthors) {
@@ -279,4 +287,105 @@ TEST(Server, UnitsAreCreatedCopiedArchivedAndExported) {
   EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/export.md", "", out).status, 404u);
   auto units = http_call(ts.port(), http::verb::get, "/api/units", "", lib);
   EXPECT_EQ(units.body["units"].size(), 5u);
+}
+
+// Bug: a command re-sent while its first copy's commit was still in flight was answered with
+// cmd_ack at once; the client forgets a command on cmd_ack, so a crash before the commit lost it.
+TEST(Server, ResentCommandIsAcknowledgedOnlyOnceItsCommitIsDurable) {
+  test_server ts;
+  auto a = ts.join("lib", "A");
+  ts.server().writer().hold_commits(true);
+  json cmd{{"type", "cmd"}, {"clientID", "A"}, {"seq", 1}, {"cmd", {{"op", "set"}, {"block", "unit"}, {"field", "grade"}, {"value", "5"}}}};
+  a->send(cmd);
+  a->send(cmd);  // re-sent, as after a rate-limited reply or a reconnect
+  // (A read timeout would close the client's socket, so wait, then check what came first.)
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ts.server().writer().hold_commits(false);
+  auto first = next_answer(*a);
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)["type"], "cmd") << "answered before the commit";  // the command, then the answer to the copy
+  auto second = next_answer(*a);
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)["type"], "cmd_ack");
+  EXPECT_EQ((*second)["seq"], 1);
+  a->send(json{{"type", "ping"}});
+  EXPECT_EQ((*next_answer(*a))["type"], "pong") << "applied twice";
+}
+
+// The same for a push re-sent while its first copy's commit is in flight: its `pushed` answer
+// waits for the commit, and the updates reach the pusher exactly once.
+TEST(Server, ResentPushIsAnsweredOnlyOnceItsCommitIsDurable) {
+  test_server ts;
+  auto a = ts.join("lib", "A");
+  ts.server().writer().hold_commits(true);
+  auto p = push_msg("unit.goals", 0, "A", 1, ins(0, 0, u"once"));
+  a->send(p);
+  a->send(p);
+  // (A read timeout would close the client's socket, so wait, then check what came first.)
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ts.server().writer().hold_commits(false);
+  auto updates = *next_answer(*a);
+  ASSERT_EQ(updates["type"], "updates") << "answered before the commit";
+  EXPECT_EQ(updates["updates"].size(), 1u);
+  auto p1 = *next_answer(*a);
+  auto p2 = *next_answer(*a);
+  EXPECT_EQ(p1["type"], "pushed");
+  EXPECT_EQ(p2["type"], "pushed");
+  EXPECT_TRUE(p1["ok"].get<bool>());
+  EXPECT_TRUE(p2["ok"].get<bool>());
+  EXPECT_EQ(p2["version"], 1);
+  json w;
+  auto c = ts.join("tea", "C", &w);
+  EXPECT_EQ(w["streams"]["unit.goals"]["text"], "once");
+}
+
+// Bad HTTP input: each kind gets its status and error code, and the server keeps serving.
+TEST(Server, BadHttpInputGetsItsErrorCode) {
+  test_server ts([](net::server_config& c) { c.max_http_body_bytes = 1024; });
+  auto lib = sign_in(ts.port(), "lib");
+  auto code_of = [](const client::http_reply& r) { return r.body.value("/error/code"_json_pointer, std::string()); };
+
+  auto r = http_call(ts.port(), http::verb::post, "/api/signin", "{not json");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(code_of(r), "bad_json");
+  r = http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"lib"})");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(code_of(r), "bad_request");
+  r = http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":5,"password":[]})");
+  EXPECT_EQ(r.status, 400u);
+  r = http_call(ts.port(), http::verb::post, "/api/units", std::string(2000, ' ') + "{}", lib);
+  EXPECT_EQ(r.status, 413u);
+  EXPECT_EQ(code_of(r), "too_large");
+  r = http_call(ts.port(), http::verb::delete_, "/api/signin", "", lib);
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_EQ(code_of(r), "bad_method");
+  r = http_call(ts.port(), http::verb::get, "/api/no-such-route", "", lib);
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(code_of(r), "not_found");
+  r = http_call(ts.port(), http::verb::get, "/api/units/nosuchunit/log", "", lib);
+  EXPECT_EQ(r.status, 404u);
+  // Still serving.
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", lib).status, 200u);
+}
+
+// Slowloris: a client that trickles a request's headers is cut off when the request timeout ends,
+// however often it sends a byte; others are served meanwhile.
+TEST(Server, ATricklingRequestIsCutOffAtTheRequestTimeout) {
+  test_server ts([](net::server_config& c) { c.http_timeout = std::chrono::seconds(1); });
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s(ioc);
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), ts.port()});
+  boost::asio::write(s, boost::asio::buffer(std::string("GET /api/units HTTP/1.1\r\nHost: x\r\n")));
+  auto start = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  for (int i = 0; i < 40 && !ec; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    boost::asio::write(s, boost::asio::buffer(std::string("X-Slow: 1\r\n")), ec);
+    EXPECT_EQ(http_call(ts.port(), http::verb::get, "/healthz").status, 200u);
+  }
+  // Once cut off, a write fails or the next read sees the end of the stream.
+  char byte;
+  if (!ec) s.read_some(boost::asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec) << "the trickling request was never cut off";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }

@@ -1,0 +1,103 @@
+// The `coplan` binary as an operator runs it: `serve` stops on SIGTERM closing every WebSocket
+// with 1001 (going away) after flushing, and `backup` (server running) and `restore` (server
+// stopped) bring a unit back exactly as it was.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <sys/wait.h>
+
+#include "client/http_client.hpp"
+#include "client/ws_client.hpp"
+#include "server_process.hpp"
+#include "support/temp_dir.hpp"
+#include "text/change_set.hpp"
+
+using namespace coplan;
+using nlohmann::json;
+namespace http = boost::beast::http;
+
+namespace {
+
+bench::server_process serve(const test_support::temp_dir& dir) {
+  return bench::server_process(COPLAN_EXE, {"serve", "--port", "0", "--data-dir", dir.path(), "--web-root",
+                                            dir.file("web"), "--templates", std::string(COPLAN_SOURCE_DIR) + "/templates",
+                                            "--demo"});
+}
+
+struct demo_client {
+  std::string unit;
+  client::ws_client ws;
+  json welcome;
+};
+
+std::unique_ptr<demo_client> open_demo_unit(unsigned short port) {
+  auto cookie = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+  auto units = client::http_call("127.0.0.1", port, http::verb::get, "/api/units", "", cookie);
+  auto c = std::make_unique<demo_client>();
+  c->unit = units.body["units"].at(0)["id"];
+  if (!c->ws.connect("127.0.0.1", port, "/api/units/" + c->unit + "/ws", cookie)) throw std::runtime_error("upgrade refused");
+  c->welcome = c->ws.hello("cli-test");
+  return c;
+}
+
+int run(const std::string& args) {
+  int status = std::system((std::string(COPLAN_EXE) + " " + args + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST(ServeCommand, SigtermFlushesAndClosesWebSocketsWithGoingAway) {
+  test_support::temp_dir dir;
+  auto server = serve(dir);
+  auto c = open_demo_unit(server.port());
+  auto& goals = c->welcome["streams"]["unit.goals"];
+  auto v = goals["version"].get<std::uint64_t>();
+  std::int64_t doc_len = 0;  // in UTF-16 units: the author runs cover the text exactly
+  for (const auto& r : goals["authors"]) doc_len += r[0].get<std::int64_t>();
+  c->ws.send(json{{"type", "push"},
+                  {"stream", "unit.goals"},
+                  {"version", v},
+                  {"updates", json::array({{{"clientID", "cli-test"}, {"seq", 1},
+                                            {"changes", text::change_set::replace(doc_len, doc_len, doc_len, u" SIGTERM").to_json()}}})}});
+  ASSERT_TRUE(c->ws.expect("pushed")["ok"].get<bool>());
+  int status = server.stop(SIGTERM);
+  EXPECT_EQ(c->ws.wait_closed(), 1001);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of stopping";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  auto again = serve(dir);
+  auto d = open_demo_unit(again.port());
+  std::string text = d->welcome["streams"]["unit.goals"]["text"];
+  EXPECT_TRUE(text.ends_with(" SIGTERM")) << text;
+}
+
+TEST(ServeCommand, BackupWhileServingAndRestoreBringTheUnitBack) {
+  test_support::temp_dir dir;
+  auto backup_file = dir.file("backup.db");
+  std::string kept;
+  {
+    auto server = serve(dir);
+    auto c = open_demo_unit(server.port());
+    kept = c->welcome["streams"]["unit.goals"]["text"];
+    EXPECT_EQ(run("backup --data-dir " + dir.path() + " --to " + backup_file), 0);
+    EXPECT_NE(run("backup --data-dir " + dir.path() + " --to " + backup_file), 0) << "overwrote an existing backup";
+    // A change after the backup, which the restore takes away.
+    auto& goals = c->welcome["streams"]["unit.goals"];
+    std::int64_t doc_len = 0;
+    for (const auto& r : goals["authors"]) doc_len += r[0].get<std::int64_t>();
+    c->ws.send(json{{"type", "push"},
+                    {"stream", "unit.goals"},
+                    {"version", goals["version"]},
+                    {"updates", json::array({{{"clientID", "cli-test"}, {"seq", 1},
+                                              {"changes", text::change_set::replace(doc_len, 0, doc_len, u"gone").to_json()}}})}});
+    ASSERT_TRUE(c->ws.expect("pushed")["ok"].get<bool>());
+    server.stop(SIGTERM);
+  }
+  EXPECT_EQ(run("restore --data-dir " + dir.path() + " --from " + backup_file), 0);
+  auto server = serve(dir);
+  auto c = open_demo_unit(server.port());
+  EXPECT_EQ(c->welcome["streams"]["unit.goals"]["text"], kept);
+}
