@@ -56,7 +56,7 @@ server_process::server_process(std::string binary, std::vector<std::string> args
 void server_process::lift_rate_limits(std::vector<std::string>& a) {
   for (const char* o : {"--messages-per-second", "--message-burst", "--user-messages-per-second", "--user-message-burst"})
     a.insert(a.end(), {o, "1e9"});
-  a.insert(a.end(), {"--max-sockets-per-user", "1000000"});
+  a.insert(a.end(), {"--max-sockets-per-user", "1000000", "--max-connections-per-address", "0"});
 }
 
 std::string server_process::log() const {

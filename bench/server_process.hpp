@@ -20,8 +20,8 @@ public:
   pid_t pid() const { return pid_; }
   // Sends `signal` and waits; returns the child's wait status (-1 if it was not running).
   int stop(int signal = 15);
-  // Adds `coplan serve` options that lift the per-connection and per-account message limits: a
-  // benchmark client types far faster than a person and shares one account with thousands of others.
+  // Adds `coplan serve` options that lift the per-connection, per-account and per-address limits: a
+  // benchmark client types far faster than a person and shares one account and address with thousands.
   static void lift_rate_limits(std::vector<std::string>& serve_args);
   // Everything the server printed so far.
   std::string log() const;

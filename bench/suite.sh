@@ -38,7 +38,7 @@ SERVER_PORT=""
 CHECK=$([ $TINY = 1 ] && echo --check || true)
 # Load generators type far faster than people and share two accounts among thousands of clients,
 # so the per-connection and per-account message limits (docs/operations.md) are lifted here.
-LIFT_LIMITS="--messages-per-second 1e9 --message-burst 1e9 --user-messages-per-second 1e9 --user-message-burst 1e9 --max-sockets-per-user 1000000"
+LIFT_LIMITS="--messages-per-second 1e9 --message-burst 1e9 --user-messages-per-second 1e9 --user-message-burst 1e9 --max-sockets-per-user 1000000 --max-connections-per-address 0"
 
 stop_server() {
   if [ -n "$SERVER_PID" ]; then

@@ -83,6 +83,9 @@ int serve(const std::vector<std::string>& args) {
       ("user-message-burst", po::value(&c.user_message_burst)->default_value(c.user_message_burst), "one account's message burst")
       ("max-sockets-per-user", po::value(&c.max_sockets_per_user)->default_value(c.max_sockets_per_user),
        "WebSockets one account may hold open")
+      ("max-connections-per-address",
+       po::value(&c.max_http_connections_per_address)->default_value(c.max_http_connections_per_address),
+       "HTTP connections one client address may hold open (0 = no limit)")
       ("tls-cert", po::value(&c.tls_cert), "PEM certificate chain: serve HTTPS and WSS")
       ("tls-key", po::value(&c.tls_key), "PEM private key for --tls-cert")
       ("demo", po::bool_switch(&demo), "create the demo partnership when the database is empty");

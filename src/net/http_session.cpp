@@ -7,6 +7,7 @@
 
 #include "auth/session_cookie.hpp"
 #include "auth/tokens.hpp"
+#include "log/event_log.hpp"
 #include "net/api_router.hpp"
 #include "net/ws_session.hpp"
 
@@ -40,6 +41,15 @@ http_session<Stream>::http_session(boost::asio::ip::tcp::socket&& socket, boost:
 template <class Stream>
 void http_session<Stream>::run() {
   auto self = this->shared_from_this();
+  address_slot_ = svc_.per_address.acquire(peer_);
+  if (!address_slot_) {
+    // Too many connections from this address already: closed before anything is read.
+    if (svc_.metrics.address_refused++ % 1000 == 0)
+      log::event_log::write("warn", "too_many_connections_from_address", {{"address", peer_}});
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+    return;
+  }
   if constexpr (std::is_same_v<Stream, tls_stream>) {
     boost::asio::dispatch(stream_.get_executor(), [self] {
       beast::get_lowest_layer(self->stream_).expires_after(self->svc_.config.http_timeout);

@@ -47,6 +47,7 @@ private:
   services& svc_;
   const static_files& files_;
   std::string peer_;
+  std::shared_ptr<void> address_slot_;  // this connection's place in svc_.per_address
 };
 
 extern template class http_session<plain_stream>;

@@ -47,8 +47,9 @@ server::server(server_config config)
       account_limiter_(config_.signin_failures_per_account, std::chrono::seconds(60)),
       address_limiter_(config_.signin_failures_per_address, std::chrono::seconds(60)),
       per_user_(config_.max_sockets_per_user, config_.user_messages_per_second, config_.user_message_burst),
+      per_address_(config_.max_http_connections_per_address),
       svc_{config_, db_, accounts_, registry_, hasher_, blocking_, history_, reflections_, log_, notes_,
-           account_limiter_, address_limiter_, sessions_, per_user_, live_sockets_, metrics_, writer_},
+           account_limiter_, address_limiter_, sessions_, per_user_, per_address_, live_sockets_, metrics_, writer_},
       files_(config_.web_root) {}
 
 server::~server() {

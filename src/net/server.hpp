@@ -64,6 +64,7 @@ private:
   auth::rate_limiter address_limiter_;
   auth::session_tracker sessions_;
   user_limits per_user_;
+  address_limits per_address_;
   std::atomic<std::size_t> live_sockets_{0};
   server_metrics metrics_;
   services svc_;

@@ -41,6 +41,7 @@ struct server_config {
   double user_messages_per_second = 1000;          // one account's message rate over all its sockets ...
   double user_message_burst = 4000;                // ... and burst
   std::size_t max_sockets_per_user = 64;           // WebSockets one account may hold open
+  std::size_t max_http_connections_per_address = 256;  // HTTP connections (not yet WebSockets) per address; 0 = any
   std::chrono::milliseconds shutdown_grace{2000};  // SIGTERM: time to close sockets and finish commits
   std::chrono::hours session_lifetime{24 * 14};    // sign-in session
   std::chrono::hours invitation_lifetime{24 * 7};  // invitation link

@@ -42,6 +42,8 @@ std::string server_metrics::render(std::size_t connections, std::size_t open_uni
   metric(o, "coplan_rate_limited_total", "counter", "WebSocket messages refused by a rate limit.", static_cast<double>(rate_limited.load()));
   metric(o, "coplan_too_many_connections_total", "counter", "WebSockets refused by the per-account limit.",
          static_cast<double>(too_many_connections.load()));
+  metric(o, "coplan_address_refused_total", "counter", "Connections refused by the per-address limit.",
+         static_cast<double>(address_refused.load()));
   metric(o, "coplan_bad_messages_total", "counter", "WebSocket messages answered with an error code.",
          static_cast<double>(bad_messages.load()));
   o << "# HELP coplan_commit_seconds Time from a commit's start to its fsync's end.\n# TYPE coplan_commit_seconds histogram\n";

@@ -19,6 +19,7 @@ public:
   std::atomic<std::uint64_t> queue_drops{0};          // clients dropped because their outbound queue filled
   std::atomic<std::uint64_t> rate_limited{0};         // messages refused by a rate limit
   std::atomic<std::uint64_t> too_many_connections{0}; // WebSockets refused by the per-account limit
+  std::atomic<std::uint64_t> address_refused{0};      // connections refused by the per-address limit
   std::atomic<std::uint64_t> bad_messages{0};         // messages answered with an error code
 
   std::string render(std::size_t connections, std::size_t open_units, const store::op_log_writer::stats& writer);

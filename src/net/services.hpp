@@ -14,6 +14,7 @@
 #include "review/reflection_service.hpp"
 #include "net/server_config.hpp"
 #include "net/server_metrics.hpp"
+#include "net/address_limits.hpp"
 #include "net/user_limits.hpp"
 #include "store/account_store.hpp"
 #include "store/store.hpp"
@@ -37,6 +38,7 @@ struct services {
   auth::rate_limiter& address_limiter;  // failed sign-ins per address
   auth::session_tracker& sessions;      // open WebSockets by sign-in session
   user_limits& per_user;                // sockets and message rate per account
+  address_limits& per_address;          // HTTP connections per client address
   std::atomic<std::size_t>& live_sockets;  // WebSocket sessions alive (for a graceful shutdown)
   server_metrics& metrics;              // counters for /metrics
   store::op_log_writer& writer;         // its commit statistics for /metrics

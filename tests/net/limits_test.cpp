@@ -88,6 +88,20 @@ std::string metrics(unsigned short port) {
   return res.body();
 }
 
+// Closes the idle connections holding an address's slots, then reads /metrics (which needs one).
+std::string metrics_after_freeing(unsigned short port, std::vector<std::unique_ptr<asio::ip::tcp::socket>>& sockets) {
+  for (auto& s : sockets) s->close();
+  sockets.clear();
+  for (int i = 0; i < 100; ++i) {
+    try {
+      return metrics(port);
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  return {};
+}
+
 double metric(const std::string& text, const std::string& name) {
   auto at = text.find("\n" + name + " ");
   return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
@@ -288,4 +302,25 @@ TEST(ServerLimits, CommitHistogramCountMatchesItsBucketsAfterAFailedCommit) {
   double inf_count = std::stod(m.substr(inf + std::string("coplan_commit_seconds_bucket{le=\"+Inf\"} ").size()));
   EXPECT_GE(inf_count, 2);
   EXPECT_EQ(metric(m, "coplan_commit_seconds_count"), inf_count);
+}
+
+// Slowloris from one host: connections that never send a request take at most the per-address
+// number of sockets; more from that address are closed at once, and others are still served.
+TEST(ServerLimits, ConnectionsPerAddressAreCapped) {
+  test_server ts([](net::server_config& c) { c.max_http_connections_per_address = 5; });
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 5; ++i) {
+    idle.push_back(std::make_unique<asio::ip::tcp::socket>(ioc));
+    idle.back()->connect({asio::ip::make_address("127.0.0.1"), ts.port()});
+  }
+  // The sixth is closed without an answer.
+  asio::ip::tcp::socket sixth(ioc);
+  sixth.connect({asio::ip::make_address("127.0.0.1"), ts.port()});
+  boost::system::error_code ec;
+  asio::write(sixth, asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
+  char buf[64];
+  if (!ec) sixth.read_some(asio::buffer(buf), ec);
+  EXPECT_TRUE(ec) << "a sixth connection from the same address was served";
+  EXPECT_EQ(metric(metrics_after_freeing(ts.port(), idle), "coplan_address_refused_total"), 1);
 }
