@@ -592,9 +592,17 @@ response api_router::restore(route_context& c) {
 }
 
 response api_router::contributions(route_context& c) {
+  // ?op=N: the figures as of the unit's first N ops (the numbering of /history/{op}); else now.
+  std::optional<std::uint64_t> op;
+  if (auto at = query_param(c.req.target(), "op"); !at.empty()) {
+    std::uint64_t n = 0;
+    auto [p, ec] = std::from_chars(at.data(), at.data() + at.size(), n);
+    if (ec != std::errc() || p != at.data() + at.size()) throw coded_error("bad_request", "op must be a number of ops");
+    op = n;
+  }
   auto authority = svc_.registry.open(*c.unit);
   return json_response(c.req, http::status::ok,
-                       svc_.history.contributions(*c.unit, authority->members(), svc_.registry.templates().expertise()));
+                       svc_.history.contributions(*c.unit, authority->members(), svc_.registry.templates().expertise(), op));
 }
 
 response api_router::blame(route_context& c) { return json_response(c.req, http::status::ok, svc_.history.blame(*c.unit)); }

@@ -74,6 +74,10 @@ json contribution_report::compute(const history_replay& replay, const std::vecto
   for (const auto& [stream, s] : doc.streams()) {
     auto place = place_of(doc, stream);
     if (place.is_null()) continue;
+    // A removed block keeps its streams (it can be restored), but its text is not in the unit:
+    // what was typed there still counts as typed, none of it survives.
+    const auto* owner = doc.find_block(stream.substr(0, stream.find('.')));
+    bool in_unit = !owner || !owner->removed;
     auto& row = sections[index.at(place["phase"].get<std::string>() + "/" + place["section"].get<std::string>())]["byUser"];
     auto it = replay.counts().find(stream);
     if (it != replay.counts().end())
@@ -87,6 +91,7 @@ json contribution_report::compute(const history_replay& replay, const std::vecto
           add(*target, "revisionsOfPartner", c.revisions_of_others);
         }
       }
+    if (!in_unit) continue;
     for (const auto& r : s.authors.runs())
       if (row.contains(key(r.author)))
         for (json* target : {&row[key(r.author)], &totals[key(r.author)]}) add(*target, "survives", r.length);

@@ -1,6 +1,7 @@
-// contribution_report: who contributed what to a unit, computed from a full replay of its op log
-// (history_replay) and its current structure, symmetric for every member: per phase and section,
-// what each typed, what of it survives, how often each revised the other's text; which lesson
+// contribution_report: who contributed what to a unit, computed from a replay of its op log from
+// the start up to some moment (history_replay) and the unit as it was then, symmetric for every
+// member: per phase and section, what each typed, what of it survives (text of removed blocks does
+// not), how often each revised the other's text; which lesson
 // segments each led or supported and which co-teaching approaches were used; which areas of
 // expertise each brought and which each acknowledged learning. Pure: replay in, JSON out.
 #pragma once

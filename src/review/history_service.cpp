@@ -84,14 +84,33 @@ nlohmann::json history_service::snapshot_data(std::int64_t snapshot_id) {
   return nlohmann::json::parse(st.text(0));
 }
 
+void history_service::advance(const unit_history& h, history_replay& r, std::uint64_t op) {
+  auto from = r.ops();
+  if (from >= op) return;
+  auto after = from == 0 ? h.initial_upto : h.ops[from - 1].id;
+  for (const auto& row : rows_between(h.unit_id, after, h.ops[op - 1].id)) r.apply(row);
+}
+
 history_replay& history_service::full_replay(unit_history& h) {
   if (!h.full) h.full = std::make_unique<history_replay>(spec_of(h), limits_, snapshot_data(h.checkpoints.front().snapshot_id), true);
-  auto done = h.full->ops();
-  if (done < h.ops.size()) {
-    auto after = done == 0 ? h.initial_upto : h.ops[done - 1].id;
-    for (const auto& row : rows_between(h.unit_id, after, h.ops.back().id)) h.full->apply(row);
-  }
+  advance(h, *h.full, h.ops.size());
   return *h.full;
+}
+
+history_replay& history_service::record_to(unit_history& h, std::uint64_t op) {
+  if (op > h.ops.size())
+    throw coded_error("bad_version", "the unit has " + std::to_string(h.ops.size()) + " ops, not " + std::to_string(op));
+  // The record (blame, counts) only builds up from the start: move the full replay forward when it
+  // is not past `op` yet (it goes there anyway), else a replay of its own, from the start when it
+  // is past `op`.
+  if (h.full && h.full->ops() <= op) {
+    advance(h, *h.full, op);
+    return *h.full;
+  }
+  if (!h.past_record || h.past_record->ops() > op)
+    h.past_record = std::make_unique<history_replay>(spec_of(h), limits_, snapshot_data(h.checkpoints.front().snapshot_id), true);
+  advance(h, *h.past_record, op);
+  return *h.past_record;
 }
 
 history_replay& history_service::replay_to(unit_history& h, std::uint64_t op) {
@@ -103,12 +122,13 @@ history_replay& history_service::replay_to(unit_history& h, std::uint64_t op) {
     if (c.ops <= op && c.ops >= best->ops) best = &c;
   if (!h.cursor || h.cursor->ops() > op || h.cursor->ops() < best->ops)
     h.cursor = std::make_unique<history_replay>(spec_of(h), limits_, snapshot_data(best->snapshot_id), false);
-  auto from = h.cursor->ops();
-  if (from < op) {
-    auto after = from == 0 ? h.initial_upto : h.ops[from - 1].id;
-    for (const auto& row : rows_between(h.unit_id, after, h.ops[op - 1].id)) h.cursor->apply(row);
-  }
+  advance(h, *h.cursor, op);
   return *h.cursor;
+}
+
+nlohmann::json history_service::op_json(const unit_history& h, std::uint64_t op) const {
+  const auto& m = h.ops[op - 1];
+  return {{"time", m.time}, {"author", m.author}, {"kind", m.kind == 0 ? "text" : "structure"}};
 }
 
 nlohmann::json history_service::timeline(const store::unit_record& unit) {
@@ -152,10 +172,7 @@ nlohmann::json history_service::state_at(const store::unit_record& unit, std::ui
   j.erase("template");
   j["op"] = op;
   j["ops"] = h.ops.size();
-  if (op > 0) {
-    const auto& m = h.ops[op - 1];
-    j["at"] = {{"time", m.time}, {"author", m.author}, {"kind", m.kind == 0 ? "text" : "structure"}};
-  }
+  if (op > 0) j["at"] = op_json(h, op);
   return j;
 }
 
@@ -182,10 +199,14 @@ nlohmann::json history_service::blame(const store::unit_record& unit) {
 }
 
 nlohmann::json history_service::contributions(const store::unit_record& unit, const std::vector<unit::member_info>& members,
-                                              const nlohmann::json& expertise) {
+                                              const nlohmann::json& expertise, std::optional<std::uint64_t> op) {
   std::lock_guard lock(mutex_);
   auto& h = refresh(unit);
-  return contribution_report::compute(full_replay(h), members, expertise);
+  auto& r = op ? record_to(h, *op) : full_replay(h);
+  auto report = contribution_report::compute(r, members, expertise);
+  report["latest"] = h.ops.size();
+  if (r.ops() > 0) report["at"] = op_json(h, r.ops());
+  return report;
 }
 
 nlohmann::json history_service::current_structure(const store::unit_record& unit) {

@@ -1,8 +1,9 @@
 // history_service: the history of units, for the timeslider, the blame view and the contribution
 // view. Per unit it caches the list of ops (ids, times, authors) and a full replay with the record
 // (blame and counts), both brought up to date incrementally from the op log; any past version is
-// rebuilt from the nearest kept snapshot plus at most ~10,000 ops. Thread-safe: one mutex guards the
-// cache; callers are blocking-pool threads.
+// rebuilt from the nearest kept snapshot plus at most ~10,000 ops, and the record as of a past
+// moment by a replay from the start (kept, so moving forward from it is cheap). Thread-safe: one
+// mutex guards the cache; callers are blocking-pool threads.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -38,8 +39,11 @@ public:
   nlohmann::json state_at(const store::unit_record& unit, std::uint64_t op);
   // Blame spans of every text field now: [[length, author, time, revisedBy], …].
   nlohmann::json blame(const store::unit_record& unit);
+  // The contribution figures (contribution_report) as of the unit's first `op` ops, or now when
+  // `op` is not given; with "latest" (the unit's ops now) and, past op 0, "at" ({"time","author",
+  // "kind"} of op `op`). Throws coded_error("bad_version") for an op past the end.
   nlohmann::json contributions(const store::unit_record& unit, const std::vector<unit::member_info>& members,
-                               const nlohmann::json& expertise);
+                               const nlohmann::json& expertise, std::optional<std::uint64_t> op = std::nullopt);
   // The unit's structure now (values, lists, tags), from the same replay as contributions().
   nlohmann::json current_structure(const store::unit_record& unit);
   // The text of `stream` after `op` ops (for restoring a field from the past); nothing when the
@@ -66,12 +70,16 @@ private:
     std::vector<checkpoint> checkpoints;  // kept snapshots, by ops
     std::unique_ptr<history_replay> full;   // with the record, at ops.size() (built on demand)
     std::unique_ptr<history_replay> cursor; // the last past version asked for
+    std::unique_ptr<history_replay> past_record;  // with the record, the last past moment asked for
     std::chrono::steady_clock::time_point used;
   };
 
   unit_history& refresh(const store::unit_record& unit);  // with mutex_ held
   history_replay& full_replay(unit_history& h);           // with mutex_ held
   history_replay& replay_to(unit_history& h, std::uint64_t op);
+  history_replay& record_to(unit_history& h, std::uint64_t op);  // with the record, after `op` ops
+  void advance(const unit_history& h, history_replay& r, std::uint64_t op);  // applies ops r.ops()+1 … op
+  nlohmann::json op_json(const unit_history& h, std::uint64_t op) const;    // {"time","author","kind"} of op `op`
   std::vector<store::op_row> rows_between(std::int64_t unit_id, std::int64_t after_id, std::int64_t upto_id);
   nlohmann::json snapshot_data(std::int64_t snapshot_id);
   std::shared_ptr<const unit::template_spec> spec_of(const unit_history& h) const;

@@ -71,6 +71,17 @@ describe("the record of who contributed what", () => {
     await lib.locator('.cp-past-field[data-stream="unit.goals"]').getByRole("button", { name: "Restore this text" }).click();
     await expect.poll(() => tea.evaluate(() => (window as any).coplan.peers.get("unit.goals").text)).toBe("Students test the creek.");
 
+    // The figures as of that moment: the librarian had typed nothing yet; then now.
+    const typedRow = () => lib.locator("table", { hasText: "All sections together" }).locator("tr", { hasText: "Characters typed" }).locator("td").allTextContents();
+    await lib.getByRole("link", { name: "Figures as of this moment" }).click();
+    await lib.waitForSelector(".cp-partner-card");
+    expect(new URL(lib.url()).search).toMatch(/^\?op=\d+$/);
+    expect(await lib.locator("#contrib-counted").textContent()).toMatch(/^As of edit \d+ of \d+ \(.*, by Daniel Reyes\)/);
+    expect(await typedRow()).toEqual(["0", "24"]);
+    await lib.getByRole("button", { name: "Now" }).click();
+    await expect.poll(() => lib.locator("#contrib-counted").textContent()).toMatch(/^Counted from all \d+ edits/);
+    expect(await typedRow()).toEqual(["26", "24"]);
+
     // Contributions: the same partners, in the same order, with figures and a table.
     await lib.goto(new URL(path + "/contributions", lib.url()).href);
     await lib.waitForSelector(".cp-partner-card");

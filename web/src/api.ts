@@ -223,7 +223,8 @@ export const api = {
   historyAt: (id: string, op: number) => call<PastState>("GET", `/api/units/${id}/history/${op}`),
   restore: (id: string, body: { op: number; stream?: string; block?: string }) => call<unknown>("POST", `/api/units/${id}/restore`, body),
   blame: (id: string) => call<{ ops: number; streams: Record<string, { version: number; spans: BlameSpan[] }> }>("GET", `/api/units/${id}/blame`),
-  contributions: (id: string) => call<any>("GET", `/api/units/${id}/contributions`),
+  /** The contribution figures now, or as of the unit's first `op` edits. */
+  contributions: (id: string, op?: number) => call<any>("GET", `/api/units/${id}/contributions${op === undefined ? "" : `?op=${op}`}`),
   reflections: (id: string) => call<ReflectionList>("GET", `/api/units/${id}/reflections`),
   startReflection: (id: string, kind: string, protocol: string, lesson?: string) =>
     call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections`, { kind, protocol, lesson }),

@@ -2,11 +2,13 @@
 // section what each wrote and what of it is still there, how often each revised the other's
 // text, lesson segments led and supported, approaches used, and the expertise each brought and
 // learned. Each chart has the same numbers as a table. Nothing here ranks one partner above the
-// other: partners are always in the same order and no total is compared.
+// other: partners are always in the same order and no total is compared. `?op=N` shows the figures
+// as of the unit's first N edits, with a way to pick another moment and to see the unit then.
 import { api, type User } from "../api";
 import type { Member } from "../sync/protocol";
 import { colorOf, roleLabel } from "./colors";
 import { h } from "./dom";
+import { opFromQuery, when } from "./history-page";
 
 const approachLabels: Record<string, string> = {
   one_teach_one_assist: "One teach, one assist",
@@ -25,8 +27,15 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
       h("span", { class: "cp-brand" }, "Coplan")),
     main,
   );
-  const [{ unit }, r] = await Promise.all([api.unit(unitId), api.contributions(unitId)]);
+  const asked = opFromQuery();
+  const [{ unit }, r] = await Promise.all([
+    api.unit(unitId),
+    api.contributions(unitId, asked).catch(() => api.contributions(unitId)),  // a moment past the end: now
+  ]);
   const members: Member[] = r.members;
+  const past = r.ops < r.latest;
+  const nowThen = past ? "then" : "now";
+  const nameOf = (id: number) => members.find((m) => m.id === id)?.name ?? "someone";
   const color = (id: number) => colorOf(members, id);
   const key = (m: Member) => String(m.id);
   const memberHeads = (suffix = "") => members.map((m) => h("th", { scope: "col" }, `${m.name}${suffix}`));
@@ -54,7 +63,7 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
 
   const active = (f: string) => r.sections.filter((s: any) => members.some((m) => s.byUser[key(m)][f] > 0));
   const written = pairChart(
-    "Characters each partner wrote that are in the unit now, by section",
+    `Characters each partner wrote that are in the unit ${nowThen}, by section`,
     active("typed").map((s: any) => ({ label: `${s.phaseLabel}: ${s.label}`, values: members.map((m) => s.byUser[key(m)].survives) })),
   );
   const revised = pairChart(
@@ -67,7 +76,7 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
     h("tbody", {},
       ...[
         ["Characters typed", "typed"],
-        ["Characters in the unit now", "survives"],
+        [`Characters in the unit ${nowThen}`, "survives"],
         ["Of those, revised by the partner (shared work)", "sharedSurvives"],
         ["Edits", "edits"],
         ["Edits to the partner's text", "revisionsOfPartner"],
@@ -97,13 +106,36 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
       })))));
   const listOf = (o: Record<string, number>) => Object.keys(o).map((a) => areas[a] ?? a).join(", ");
 
+  // The moment counted: any edit number, or now; and the unit as it was then.
+  const go = (op: number) => navigate(`/unit/${unitId}/contributions${op >= r.latest ? "" : `?op=${op}`}`);
+  const moment = h("input", { type: "number", id: "contrib-moment", class: "cp-moment", min: 0, max: r.latest, step: 1, value: r.ops });
+  const historyHref = `/unit/${unitId}/history${past ? `?op=${r.ops}` : ""}`;
+  const momentForm = h("form", {
+    class: "cp-history-controls", "aria-label": "Moment counted", style: "align-items: center; margin-bottom: 0.75rem",
+    onsubmit: (e: Event) => {
+      e.preventDefault();
+      const n = Math.round(Number(moment.value));
+      if (moment.value !== "" && Number.isFinite(n)) go(Math.max(0, Math.min(r.latest, n)));
+    },
+  },
+    h("label", { for: "contrib-moment" }, "Figures as of edit"), moment, ` of ${r.latest}`,
+    h("button", { type: "submit", class: "secondary" }, "Show"),
+    past ? h("button", { type: "button", class: "secondary", "data-action": "now", onclick: () => go(r.latest) }, "Now") : null,
+    h("a", { href: historyHref, class: "cp-button-link", onclick: (e: Event) => { e.preventDefault(); navigate(historyHref); } },
+      past ? "See the unit at this moment" : "See the history"));
+  const counted = !past
+    ? `Counted from all ${r.ops} edits in the unit's history, the same way for each partner.`
+    : `As of edit ${r.ops} of ${r.latest}` + (r.at ? ` (${when(r.at.time)}, by ${nameOf(r.at.author)})` : " (when the unit was created)") +
+      `: counted from the unit's first ${r.ops} edits, the same way for each partner.`;
+
   main.replaceChildren(
     h("h1", {}, `Who contributed what to “${unit.title}”`),
-    h("p", { class: "cp-help" }, `Counted from all ${r.ops} edits in the unit's history, the same way for each partner.`),
+    h("p", { class: "cp-help", id: "contrib-counted" }, counted),
+    momentForm,
     h("div", { class: "cp-partner-cards" }, ...members.map((m) =>
       h("section", { class: `cp-partner-card cp-border-${color(m.id)}`, "aria-label": m.name },
         h("h2", {}, `${m.name} · ${roleLabel(m.role)}`),
-        h("p", {}, `${r.totals[key(m)].survives} characters in the unit now; ${r.totals[key(m)].revisionsOfPartner} edits to the partner's text.`),
+        h("p", {}, `${r.totals[key(m)].survives} characters in the unit ${nowThen}; ${r.totals[key(m)].revisionsOfPartner} edits to the partner's text.`),
         h("p", {}, `Expertise brought: ${listOf(r.expertise.byUser[key(m)].brought) || "none tagged yet"}.`),
         h("p", {}, `Learned from the partner: ${listOf(r.expertise.byUser[key(m)].learned) || "none acknowledged yet"}.`)))),
     h("h2", {}, "Writing"),

@@ -1,14 +1,21 @@
 // The history of a unit: a timeslider over every edit. Drag or step edit by edit, or jump a day
 // at a time, and see the whole unit exactly as it was (every field with its authors, the lists);
-// restore a field, or bring back a removed lesson, as a new edit — history is never rewritten.
+// restore a field, or bring back a removed lesson, as a new edit — history is never rewritten;
+// open the contribution figures as of the moment shown. `?op=N` opens the history at edit N.
 import { api, type PastState, type Timeline, type User } from "../api";
 import type { Member, StructureState } from "../sync/protocol";
 import { colorOf, roleLabel } from "./colors";
 import { h, toast } from "./dom";
 import type { Template } from "./page-context";
 
-function when(ms: number): string {
+export function when(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+}
+
+/** The moment `?op=N` in the address names (a number of edits), if any. */
+export function opFromQuery(): number | undefined {
+  const v = new URLSearchParams(location.search).get("op");
+  return v !== null && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
 /** A text with its author runs, as read-only coloured spans. */
@@ -38,9 +45,10 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
   const members: Member[] = unit.members.map((m) => ({ id: m.id, name: m.name, role: m.role }));
   let tl: Timeline = timeline;
   let current: PastState = await api.historyAt(unitId, tl.ops);
-  let shown: PastState = current;
+  const asked = opFromQuery();
+  let shown: PastState = asked !== undefined && asked < tl.ops ? await api.historyAt(unitId, asked) : current;
 
-  const slider = h("input", { type: "range", id: "history-slider", min: 0, max: tl.ops, value: tl.ops, step: 1, "aria-describedby": "history-where" });
+  const slider = h("input", { type: "range", id: "history-slider", min: 0, max: tl.ops, value: shown.op, step: 1, "aria-describedby": "history-where" });
   const where = h("p", { id: "history-where", class: "cp-history-where", "aria-live": "polite" });
   const body = h("div", { class: "cp-history-body" });
   const button = (label: string, action: string, run: () => void) => h("button", { type: "button", class: "secondary", "data-action": action, onclick: run }, label);
@@ -63,6 +71,11 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
     }),
     button("Now", "now", () => go(tl.ops)),
   );
+  const figures = h("a", {
+    class: "cp-button-link", "data-action": "figures", href: `/unit/${unitId}/contributions`,
+    onclick: (e: Event) => { e.preventDefault(); navigate(figures.getAttribute("href")!); },
+  }, "Figures as of this moment");
+  controls.append(figures);
   main.replaceChildren(
     h("h1", {}, `History of “${unit.title}”`),
     h("p", { class: "cp-help" }, "Every edit either of you made, in order. Move the slider or step through the edits; restoring something from the past adds a new edit and keeps the history as it was."),
@@ -123,6 +136,11 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
   function render() {
     const s: StructureState = shown.structure;
     const at = shown.at;
+    const moment = shown.op === tl.ops ? "" : `?op=${shown.op}`;
+    figures.setAttribute("href", `/unit/${unitId}/contributions${moment}`);
+    // The address keeps the moment, so coming back to this page returns to it.
+    const here = `/unit/${unitId}/history`;
+    if (location.pathname === here) window.history.replaceState(window.history.state, "", here + moment);
     where.textContent = shown.op === 0 ? "When the unit was created." :
       `Edit ${shown.op} of ${tl.ops} — ${when(at!.time)}, by ${members.find((m) => m.id === at!.author)?.name ?? "someone"}` +
       (shown.op === tl.ops ? " (now)" : "");
