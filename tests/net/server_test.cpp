@@ -389,3 +389,23 @@ TEST(Server, ATricklingRequestIsCutOffAtTheRequestTimeout) {
   EXPECT_TRUE(ec) << "the trickling request was never cut off";
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
+
+// not_allowed over a real socket: acknowledging one's own expertise, or removing a tag one neither
+// added nor is named in, is refused and changes nothing.
+TEST(Server, ActionsAMemberMayNotTakeAreRefusedWithNotAllowed) {
+  test_server ts;
+  auto a = ts.join("lib", "A");
+  auto b = ts.join("tea", "B");
+  a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 1},
+               {"cmd", {{"op", "add_tag"}, {"id", "tagabc1"}, {"area", "inquiry"}, {"target", "unit"}}}});
+  auto added = a->expect("cmd");
+  b->expect("cmd");
+  a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 2}, {"cmd", {{"op", "acknowledge_tag"}, {"id", "tagabc1"}, {"acknowledged", true}}}});
+  auto e = a->expect("error");
+  EXPECT_EQ(e["code"], "not_allowed");
+  EXPECT_EQ(e["ref"]["seq"], 2);
+  // The partner may acknowledge it; the structure version moved by exactly that one command.
+  b->send(json{{"type", "cmd"}, {"clientID", "B"}, {"seq", 1}, {"cmd", {{"op", "acknowledge_tag"}, {"id", "tagabc1"}, {"acknowledged", true}}}});
+  auto ack = b->expect("cmd");
+  EXPECT_EQ(ack["v"].get<int>(), added["v"].get<int>() + 1);
+}
