@@ -101,3 +101,34 @@ TEST(ServeCommand, BackupWhileServingAndRestoreBringTheUnitBack) {
   auto c = open_demo_unit(server.port());
   EXPECT_EQ(c->welcome["streams"]["unit.goals"]["text"], kept);
 }
+
+// Structure commands across a crash: a command acknowledged (broadcast) before SIGKILL is there
+// after the restart, and the client's re-sent copy is answered cmd_ack, not applied again.
+TEST(ServeCommand, CommandsSurviveSigkillAndAreNeverAppliedTwice) {
+  test_support::temp_dir dir;
+  json add{{"type", "cmd"}, {"clientID", "cli-test"}, {"seq", 1},
+           {"cmd", {{"op", "add_block"}, {"list", "lessons"}, {"id", "crash-lesson"}, {"after", nullptr}}}};
+  {
+    auto server = serve(dir);
+    auto c = open_demo_unit(server.port());
+    c->ws.send(add);
+    auto applied = c->ws.expect("cmd");
+    EXPECT_EQ(applied["cmd"]["id"], "crash-lesson");
+    server.stop(SIGKILL);
+  }
+  auto server = serve(dir);
+  auto c = open_demo_unit(server.port());
+  auto count = [](const json& welcome) {
+    int n = 0;
+    for (const auto& b : welcome["structure"]["lists"]["lessons"]) n += b["id"] == "crash-lesson";
+    return n;
+  };
+  EXPECT_EQ(count(c->welcome), 1);
+  auto version = c->welcome["structure"]["version"];
+  c->ws.send(add);  // the client never saw an answer it trusted: it sends again
+  auto ack = c->ws.expect("cmd_ack");
+  EXPECT_EQ(ack["seq"], 1);
+  auto d = open_demo_unit(server.port());
+  EXPECT_EQ(count(d->welcome), 1);
+  EXPECT_EQ(d->welcome["structure"]["version"], version);
+}
