@@ -126,6 +126,7 @@ const std::vector<api_route>& api_router::routes() {
       {V::post, "/api/units/{id}/duplicate", access::member, &api_router::duplicate_unit, "{}"},
       {V::post, "/api/units/{id}/archive", access::member, &api_router::archive_unit, R"({"archived":true})"},
       {V::get, "/api/units/{id}/export.md", access::member, &api_router::export_markdown, ""},
+      {V::post, "/api/units/{id}/print", access::member, &api_router::record_print, "{}"},
       {V::post, "/api/units/{id}/invitations", access::member, &api_router::create_invitation, R"({"role":"teacher"})"},
       {V::get, "/api/invitations/{token}", access::anyone, &api_router::peek_invitation, ""},
       {V::post, "/api/invitations/{token}/accept", access::anyone, &api_router::accept_invitation,
@@ -138,6 +139,8 @@ const std::vector<api_route>& api_router::routes() {
       {V::get, "/api/units/{id}/reflections", access::member, &api_router::list_reflections, ""},
       {V::post, "/api/units/{id}/reflections", access::member, &api_router::start_reflection,
        R"({"kind":"unit","protocol":"plus-delta"})"},
+      {V::post, "/api/units/{id}/reflections/{rid}/protocol", access::member, &api_router::change_reflection_protocol,
+       R"({"protocol":"after-action-review"})"},
       {V::post, "/api/units/{id}/reflections/{rid}", access::member, &api_router::save_reflection, R"({"answers":{}})"},
       {V::post, "/api/units/{id}/reflections/{rid}/submit", access::member, &api_router::submit_reflection, "{}"},
       {V::post, "/api/units/{id}/reflections/{rid}/agree", access::member, &api_router::agree_reflection,
@@ -146,6 +149,7 @@ const std::vector<api_route>& api_router::routes() {
       {V::post, "/api/units/{id}/action-items/{item}", access::member, &api_router::set_action_item, R"({"done":true})"},
       {V::get, "/api/log", access::signed_in, &api_router::collaboration_log, ""},
       {V::get, "/api/log.csv", access::signed_in, &api_router::collaboration_log_csv, ""},
+      {V::get, "/api/report", access::signed_in, &api_router::annual_report, ""},
       {V::get, "/api/coordinator/summary", access::coordinator, &api_router::coordinator_summary, ""},
       {V::get, "/api/units/{id}/student-notes", access::member, &api_router::list_student_notes, ""},
       {V::post, "/api/units/{id}/student-notes/settings", access::member, &api_router::set_student_notes, R"({"enabled":true})"},
@@ -251,7 +255,8 @@ response api_router::handle(const request& req, const std::string& peer) {
     const auto& code = e.code();
     auto status = code == "storage_failed"                                 ? http::status::service_unavailable
                   : code.rfind("unknown_", 0) == 0 && code != "unknown_protocol" ? http::status::not_found
-                  : code == "already_submitted" || code == "not_revealed" || code == "notes_off" ? http::status::conflict
+                  : code == "already_submitted" || code == "already_answered" || code == "not_revealed" || code == "notes_off"
+                      ? http::status::conflict
                                                                               : http::status::bad_request;
     return error_response(req, status, code, e.what());
   } catch (const json::exception&) {
@@ -465,6 +470,13 @@ response api_router::export_markdown(route_context& c) {
   return text_response(c.req, http::status::ok, "text/markdown; charset=utf-8", std::move(md), c.unit->public_id + ".md");
 }
 
+// The browser prints the unit page itself; it says so here, so the print is in the audit log like
+// every other export.
+response api_router::record_print(route_context& c) {
+  audit(c, "export", {{"unit", c.unit->public_id}, {"format", "print"}});
+  return json_response(c.req, http::status::ok, {{"recorded", true}});
+}
+
 response api_router::list_templates(route_context& c) {
   auto list = json::array();
   for (const auto& [id, t] : svc_.registry.templates().all())
@@ -620,6 +632,15 @@ response api_router::start_reflection(route_context& c) {
                                                               b.value("protocol", "what-so-what-now-what"), b.value("lesson", ""))}});
 }
 
+response api_router::change_reflection_protocol(route_context& c) {
+  auto b = body_of(c);
+  if (!b.contains("protocol") || !b["protocol"].is_string())
+    return error_response(c.req, http::status::bad_request, "bad_request", "say which protocol");
+  return json_response(c.req, http::status::ok,
+                       {{"reflection", svc_.reflections.change_protocol(*c.unit, number_param(c, "rid"),
+                                                                        static_cast<std::uint32_t>(c.user->id), b["protocol"])}});
+}
+
 response api_router::save_reflection(route_context& c) {
   auto b = body_of(c);
   return json_response(c.req, http::status::ok,
@@ -682,6 +703,15 @@ response api_router::collaboration_log_csv(route_context& c) {
   audit(c, "export", {{"format", "log-csv"}});
   return text_response(c.req, http::status::ok, "text/csv; charset=utf-8; header=present", std::move(csv),
                        "collaboration-log.csv");
+}
+
+// The annual report's figures: the log itself, recorded in the audit log as an export (the page
+// that shows them is made to be printed or saved as PDF).
+response api_router::annual_report(route_context& c) {
+  auto filters = filters_of(c.req);
+  auto log = svc_.log.log(*c.user, filters);
+  audit(c, "export", {{"format", "annual-report"}, {"year", filters.year}});
+  return json_response(c.req, http::status::ok, log);
 }
 
 response api_router::coordinator_summary(route_context& c) {

@@ -76,6 +76,7 @@ private:
   response duplicate_unit(route_context& c);
   response archive_unit(route_context& c);
   response export_markdown(route_context& c);
+  response record_print(route_context& c);
   // Invitations.
   response create_invitation(route_context& c);
   response peek_invitation(route_context& c);
@@ -89,6 +90,7 @@ private:
   // Reflection.
   response list_reflections(route_context& c);
   response start_reflection(route_context& c);
+  response change_reflection_protocol(route_context& c);
   response save_reflection(route_context& c);
   response submit_reflection(route_context& c);
   response agree_reflection(route_context& c);
@@ -97,6 +99,7 @@ private:
   // Collaboration log, reports and the coordinator's counts.
   response collaboration_log(route_context& c);
   response collaboration_log_csv(route_context& c);
+  response annual_report(route_context& c);
   response coordinator_summary(route_context& c);
   // Student notes (members only; never in a report or export).
   response list_student_notes(route_context& c);

@@ -28,6 +28,17 @@ std::string ensure_data_dir(const server_config& c) {
   return c.db_path();
 }
 
+// The units' settings, plus the hook that opens a unit's reflection when the unit enters the
+// reflect phase, in the same transaction as the phase change (so each partner finds it waiting).
+// `registry` is only used when a phase changes, long after it is built.
+unit::authority_settings authority_settings_of(const server_config& c, const unit::unit_registry& registry) {
+  auto s = c.authority;
+  s.on_phase = [&registry](store::database& db, std::int64_t unit, const std::string& phase, std::uint32_t author) {
+    review::reflection_service::open_on_phase(db, registry.templates().reflection(), unit, phase, author);
+  };
+  return s;
+}
+
 }  // namespace
 
 server::server(server_config config)
@@ -38,7 +49,7 @@ server::server(server_config config)
       hasher_(config_.hash_cost),
       ioc_(static_cast<int>(config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency()))),
       registry_(ioc_.get_executor(), writer_, db_, unit::template_set::load_dir(config_.templates_dir),
-                config_.unit_limits, config_.authority),
+                config_.unit_limits, authority_settings_of(config_, registry_)),
       blocking_(config_.blocking_threads),
       history_(db_, registry_.templates_ptr(), config_.unit_limits),
       reflections_(db_, registry_, history_),

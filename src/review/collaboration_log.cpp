@@ -294,7 +294,9 @@ std::string collaboration_log::to_csv(const json& log) {
       "Co-plan balance",   "Co-teach balance", "Co-assess balance", "Expertise brought",
       "Expertise learned", "Students taking part", "Students who met expectations"};
   const json& labels = log["labels"];
-  std::string out;
+  // A UTF-8 byte-order mark first: without it spreadsheets read the file in a legacy code page and
+  // garble accented names.
+  std::string out = "\xEF\xBB\xBF";
   auto line = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
     out += "\r\n";

@@ -36,7 +36,8 @@ public:
   // all of them: never titles, names, texts, reflections or notes.
   nlohmann::json coordinator_summary(const store::user_record& coordinator);
 
-  // The log's rows as CSV (RFC 4180: CRLF line ends, a header row, fields quoted when needed).
+  // The log's rows as CSV (RFC 4180: CRLF line ends, a header row, fields quoted when needed),
+  // UTF-8 with a byte-order mark so spreadsheets read accented names.
   static std::string to_csv(const nlohmann::json& log);
   // The school year a date (YYYY-MM-DD) falls in, years starting on 1 August: "2024-25".
   static std::string school_year(const std::string& date);

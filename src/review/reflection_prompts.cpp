@@ -1,6 +1,9 @@
 // Prompt selection and the suggested facet (see reflection_prompts.hpp).
 #include "review/reflection_prompts.hpp"
 
+#include <set>
+#include <stdexcept>
+
 #include "text/coded_error.hpp"
 
 namespace coplan::review {
@@ -24,7 +27,33 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+const std::set<std::string>& conditions() {
+  static const std::set<std::string> c{"partner_shaped_section", "you_shaped_section", "acknowledged_learning", "partner_learned",
+                                       "approaches_used", "no_approaches", "shared_work", "one_sided", "outcome_counts", "always"};
+  return c;
+}
+
 }  // namespace
+
+void reflection_prompts::check_bank(const json& bank) {
+  auto fail = [](const std::string& why) { throw std::runtime_error("templates/reflection.json: " + why); };
+  std::set<std::string> unit_protocols;
+  for (const auto& p : bank.value("protocols", json::array()))
+    if (p.value("kind", "unit") == "unit") unit_protocols.insert(p.at("id").get<std::string>());
+  if (!unit_protocols.count(bank.value("default_protocol", "")))
+    fail("default_protocol must name a unit protocol");
+  std::set<std::string> ids;
+  for (const auto& rp : bank.value("record_prompts", json::array())) {
+    auto id = rp.value("id", "");
+    if (id.empty() || !ids.insert(id).second) fail("record prompt ids must be present and unique (" + id + ")");
+    if (!conditions().count(rp.value("condition", ""))) fail("record prompt " + id + " has no known condition");
+    auto protocol = rp.value("protocol", "");
+    if (protocol != "any" && !unit_protocols.count(protocol))
+      fail("record prompt " + id + " must name its protocol (a unit protocol's id, or \"any\")");
+  }
+}
+
+std::string reflection_prompts::default_protocol(const json& bank) { return bank.at("default_protocol").get<std::string>(); }
 
 json reflection_prompts::choose(const json& bank, const std::string& protocol, const json& report, const unit::unit_doc& doc,
                                 std::uint32_t viewer, const std::string& lesson_title) {
@@ -103,6 +132,7 @@ json reflection_prompts::choose(const json& bank, const std::string& protocol, c
   auto met = doc.unit_values().find("met_expectations");
 
   for (const auto& rp : bank.at("record_prompts")) {
+    if (rp.at("protocol") != "any" && rp.at("protocol") != protocol) continue;
     std::string cond = rp["condition"];
     auto v = values;
     bool on = false;

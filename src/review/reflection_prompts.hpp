@@ -1,7 +1,8 @@
 // reflection_prompts: chooses a member's reflection prompts — the chosen protocol's, then those
-// the prompt bank ties to conditions on this unit's record — with the unit's own values filled in;
-// and suggests the facet of collaboration (Montiel-Overall) the record points to, with reasons.
-// Pure: the prompt bank, a contribution report and the unit in; JSON out.
+// the prompt bank ties to conditions on this unit's record and to that protocol (or to any) —
+// with the unit's own values filled in; and suggests the facet of collaboration (Montiel-Overall)
+// the record points to, with reasons. Pure: the prompt bank, a contribution report and the unit
+// in; JSON out.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,7 +15,14 @@ namespace coplan::review {
 
 class reflection_prompts {
 public:
-  // [{"id","text","action","source":"protocol"|"record"}]. Throws coded_error("unknown_protocol").
+  // Throws std::runtime_error when the bank (templates/reflection.json) is not usable: no default
+  // unit protocol, a record prompt without a known condition, or without a protocol ("any" or the
+  // id of a unit protocol).
+  static void check_bank(const nlohmann::json& bank);
+  // The protocol a unit reflection starts with when the unit enters the reflect phase.
+  static std::string default_protocol(const nlohmann::json& bank);
+  // [{"id","text","action","source":"protocol"|"record"}]: the protocol's prompts, then the record
+  // prompts of that protocol or of "any" whose condition holds. Throws coded_error("unknown_protocol").
   static nlohmann::json choose(const nlohmann::json& bank, const std::string& protocol, const nlohmann::json& report,
                                const unit::unit_doc& doc, std::uint32_t viewer, const std::string& lesson_title = "");
   // {"facet","label","reasons":[...],"figures":{...}}. `integrated_before`: earlier units of the

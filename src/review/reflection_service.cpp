@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "log/event_log.hpp"
 #include "review/reflection_prompts.hpp"
 #include "text/coded_error.hpp"
 #include "text/utf16.hpp"
@@ -49,10 +50,62 @@ reflection_row load_row(store::database& db, std::int64_t id, std::int64_t unit_
   return r;
 }
 
+// Whether a member's row holds anything of theirs: an answer's text or evidence, a rating, or a
+// submission. Until some member's does, the reflection's protocol may still change.
+bool has_answered(const std::string& answers, const std::string& facet, std::int64_t submitted_at) {
+  if (!facet.empty() || submitted_at) return true;
+  auto parsed = json::parse(answers);
+  for (const auto& [id, a] : parsed.items()) {
+    auto text = a.value("text", std::string());
+    if (text.find_first_not_of(" \t\r\n") != std::string::npos || !a.value("evidence", json::array()).empty()) return true;
+  }
+  return false;
+}
+
+bool anyone_answered(store::database& db, std::int64_t reflection) {
+  auto st = db.prepare("SELECT answers, coalesce(facet, ''), coalesce(submitted_at, 0) FROM reflection_answers WHERE reflection_id = ?");
+  st.bind(1, reflection);
+  while (st.step())
+    if (has_answered(st.text(0), st.text(1), st.int64(2))) return true;
+  return false;
+}
+
+// The action items that reach unit `cur`: those from a unit of the same partnership made before it
+// (so a unit's items show in its partners' next units, never in older ones) and those from the unit
+// it was copied from ("use again next year"). `a` is the item, `f` the unit it came from.
+constexpr const char* item_reaches_cur =
+    "a.from_unit <> cur.id AND (a.done_in_unit IS NULL OR a.done_in_unit = cur.id) "
+    "AND ((a.partnership_id = cur.partnership_id AND (f.created_at < cur.created_at OR (f.created_at = cur.created_at AND f.id < cur.id))) "
+    "OR a.from_unit = cur.copied_from)";
+
 }  // namespace
 
 reflection_service::reflection_service(store::store& db, unit::unit_registry& registry, history_service& history)
-    : db_(db), registry_(registry), history_(history) {}
+    : db_(db), registry_(registry), history_(history) {
+  reflection_prompts::check_bank(registry_.templates().reflection());
+}
+
+void reflection_service::open_on_phase(store::database& db, const json& bank, std::int64_t unit_id, const std::string& phase,
+                                       std::uint32_t author) noexcept {
+  if (phase != "reflect") return;
+  try {
+    auto st = db.prepare(
+        "INSERT INTO reflections(unit_id, kind, protocol, created_by, created_at) "
+        "SELECT u.id, 'unit', ?, coalesce((SELECT id FROM users WHERE id = ?), u.created_by), ? FROM units u "
+        "WHERE u.id = ? AND NOT EXISTS (SELECT 1 FROM reflections r WHERE r.unit_id = u.id AND r.kind = 'unit')");
+    st.bind(1, reflection_prompts::default_protocol(bank)).bind(2, static_cast<std::int64_t>(author)).bind(3, now_ms()).bind(4, unit_id);
+    st.run();
+  } catch (const std::exception& e) {
+    // The phase change is saved all the same; the reflection opens when a member next lists them.
+    log::event_log::write("error", "reflection_not_opened", {{"unit", unit_id}, {"error", e.what()}});
+  }
+}
+
+bool reflection_service::known_protocol(const std::string& kind, const std::string& protocol) const {
+  for (const auto& p : registry_.templates().reflection().value("protocols", json::array()))
+    if (p["id"] == protocol && p.value("kind", "unit") == kind) return true;
+  return false;
+}
 
 std::vector<std::uint32_t> reflection_service::members_of(const store::unit_record& unit) {
   store::account_store accounts(db_);
@@ -70,6 +123,10 @@ json reflection_service::list(const store::unit_record& unit, std::uint32_t view
   std::vector<std::int64_t> ids;
   {
     auto db = db_.borrow();
+    // A unit that entered the reflect phase before reflections opened with it (or whose opening
+    // failed) gets its reflection now.
+    if (registry_.open(unit)->current_summary().values.value("phase", "") == "reflect")
+      open_on_phase(*db, registry_.templates().reflection(), unit.id, "reflect", viewer);
     auto st = db->prepare("SELECT id FROM reflections WHERE unit_id = ? ORDER BY id");
     st.bind(1, unit.id);
     while (st.step()) ids.push_back(st.int64(0));
@@ -87,11 +144,7 @@ json reflection_service::list(const store::unit_record& unit, std::uint32_t view
 json reflection_service::start(const store::unit_record& unit, std::uint32_t viewer, const std::string& kind,
                                const std::string& protocol, const std::string& lesson) {
   if (kind != "unit" && kind != "checkin") throw coded_error("bad_request", "kind is unit or checkin");
-  const auto& bank = registry_.templates().reflection();
-  bool known = false;
-  for (const auto& p : bank.value("protocols", json::array()))
-    if (p["id"] == protocol && p.value("kind", "unit") == kind) known = true;
-  if (!known) throw coded_error("unknown_protocol", "no " + kind + " protocol " + protocol.substr(0, 40));
+  if (!known_protocol(kind, protocol)) throw coded_error("unknown_protocol", "no " + kind + " protocol " + protocol.substr(0, 40));
   if (kind == "checkin") {
     bool exists = false;
     registry_.open(unit)->run_and_wait([&](const unit::unit_doc& doc) {
@@ -158,9 +211,11 @@ json reflection_service::view(const store::unit_record& unit, std::int64_t refle
                         "FROM reflection_answers WHERE reflection_id = ?");
   st.bind(1, reflection);
   std::map<std::uint32_t, bool> submitted;
+  bool answered = false;
   while (st.step()) {
     auto uid = static_cast<std::uint32_t>(st.int64(0));
     submitted[uid] = st.int64(5) != 0;
+    answered = answered || has_answered(st.text(2), st.text(3), st.int64(5));
     // Other members' answers only after the reveal: before it, only whether they submitted.
     if (r.revealed_at)
       everyone[std::to_string(uid)] = {{"prompts", json::parse(st.text(1))}, {"answers", json::parse(st.text(2))},
@@ -174,6 +229,7 @@ json reflection_service::view(const store::unit_record& unit, std::int64_t refle
            {"lesson", r.lesson},
            {"createdAt", r.created_at},
            {"state", r.revealed_at ? "revealed" : "open"},
+           {"canChangeProtocol", r.kind == "unit" && !r.revealed_at && !answered},
            {"me", mine},
            {"partners", partners}};
   if (r.revealed_at) {
@@ -183,6 +239,28 @@ json reflection_service::view(const store::unit_record& unit, std::int64_t refle
     out["agreed"] = r.agreed_facet.empty() ? json() : json(r.agreed_facet);
   }
   return out;
+}
+
+json reflection_service::change_protocol(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
+                                         const std::string& protocol) {
+  {
+    auto db = db_.borrow();
+    store::in_transaction(*db, [&] {
+      auto r = load_row(*db, reflection, unit.id);
+      if (!known_protocol(r.kind, protocol)) throw coded_error("unknown_protocol", "no " + r.kind + " protocol " + protocol.substr(0, 40));
+      if (r.protocol == protocol) return;
+      if (r.kind != "unit" || anyone_answered(*db, reflection))
+        throw coded_error("already_answered", "the protocol can change only before anyone answers");
+      auto st = db->prepare("UPDATE reflections SET protocol = ? WHERE id = ?");
+      st.bind(1, protocol).bind(2, reflection);
+      st.run();
+      // Nobody has written anything: their prompts are chosen again, from the new protocol.
+      auto clear = db->prepare("DELETE FROM reflection_answers WHERE reflection_id = ?");
+      clear.bind(1, reflection);
+      clear.run();
+    });
+  }
+  return view(unit, reflection, viewer);
 }
 
 json reflection_service::save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
@@ -335,12 +413,11 @@ json reflection_service::agree(const store::unit_record& unit, std::int64_t refl
 json reflection_service::action_items(const store::unit_record& unit) {
   auto db = db_.borrow();
   auto st = db->prepare(
-      "SELECT a.id, a.text, a.author, a.created_at, u.public_id, u.title, coalesce(d.public_id, ''), coalesce(a.done_at, 0) "
-      "FROM action_items a JOIN units u ON u.id = a.from_unit LEFT JOIN units d ON d.id = a.done_in_unit "
-      "WHERE a.from_unit <> ? AND (a.done_in_unit IS NULL OR a.done_in_unit = ?) "
-      "AND (a.partnership_id = ? OR a.from_unit = (SELECT copied_from FROM units WHERE id = ?)) "
-      "ORDER BY a.created_at DESC, a.id");
-  st.bind(1, unit.id).bind(2, unit.id).bind(3, unit.partnership_id).bind(4, unit.id);
+      std::string("SELECT a.id, a.text, a.author, a.created_at, f.public_id, f.title, coalesce(d.public_id, ''), coalesce(a.done_at, 0) "
+                  "FROM action_items a JOIN units f ON f.id = a.from_unit JOIN units cur ON cur.id = ? "
+                  "LEFT JOIN units d ON d.id = a.done_in_unit WHERE ") +
+      item_reaches_cur + " ORDER BY a.created_at DESC, a.id");
+  st.bind(1, unit.id);
   auto items = json::array();
   while (st.step())
     items.push_back({{"id", st.int64(0)}, {"text", st.text(1)}, {"author", st.int64(2)}, {"createdAt", st.int64(3)},
@@ -350,13 +427,12 @@ json reflection_service::action_items(const store::unit_record& unit) {
 
 void reflection_service::set_action_done(const store::unit_record& unit, std::int64_t item, bool done) {
   auto db = db_.borrow();
-  auto st = db->prepare(
-      "UPDATE action_items SET done_in_unit = ?, done_at = ? WHERE id = ? AND from_unit <> ? "
-      "AND (partnership_id = ? OR from_unit = (SELECT copied_from FROM units WHERE id = ?)) "
-      "AND (done_in_unit IS NULL OR done_in_unit = ?)");
+  auto st = db->prepare(std::string("UPDATE action_items SET done_in_unit = ?, done_at = ? WHERE id = ? AND id IN ("
+                                    "SELECT a.id FROM action_items a JOIN units f ON f.id = a.from_unit JOIN units cur ON cur.id = ? WHERE ") +
+                        item_reaches_cur + ")");
   if (done) st.bind(1, unit.id).bind(2, now_ms());
   else st.bind_null(1).bind_null(2);
-  st.bind(3, item).bind(4, unit.id).bind(5, unit.partnership_id).bind(6, unit.id).bind(7, unit.id);
+  st.bind(3, item).bind(4, unit.id);
   st.run();
   if (!db->changes()) throw coded_error("unknown_item", "no such action item for this unit");
 }

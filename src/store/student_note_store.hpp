@@ -1,7 +1,9 @@
 // student_note_store: notes about students for one unit, kept apart from the unit document so they
 // never enter the op log, snapshots, history, exports or reports. A unit turns them on first;
-// only its members reach them (the router checks membership); deleting removes the row for good
-// (SQLite secure_delete overwrites the freed bytes). Thread-safe (each call borrows a connection).
+// only its members reach them (the router checks membership); deleting removes the row for good:
+// SQLite's secure_delete overwrites the freed bytes, and a TRUNCATE checkpoint then moves the
+// zeroed pages into the database file and empties the write-ahead log, which still held the old
+// copies. Thread-safe (each call borrows a connection).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,7 +30,8 @@ public:
   // Throws coded_error("notes_off") when the unit has not turned notes on, "bad_value" for an
   // empty or over-long text (more than 4000 bytes).
   student_note add(std::int64_t unit_id, std::int64_t author, const std::string& text, std::int64_t now);
-  // Removes one note for good; throws coded_error("unknown_note").
+  // Removes one note for good (from the database file and its write-ahead log); throws
+  // coded_error("unknown_note").
   void remove(std::int64_t unit_id, std::int64_t note_id);
   // Removes every note of the unit for good; returns how many there were.
   std::size_t remove_all(std::int64_t unit_id);

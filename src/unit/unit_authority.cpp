@@ -268,6 +268,10 @@ void unit_authority::commit_command(std::shared_ptr<const structure_update> upda
       st.bind(1, title).bind(2, unit);
       st.run();
     };
+  } else if (cmd.op == command_op::set_value && cmd.block == "unit" && cmd.field == "phase" && cmd.value.is_string() &&
+             settings_.on_phase) {
+    extra = [hook = settings_.on_phase, unit = identity_.id, phase = cmd.value.get<std::string>(),
+             author = update->author](store::database& db) { hook(db, unit, phase, author); };
   }
   ++pending_commits_;
   writer_.append(

@@ -40,6 +40,10 @@ struct authority_settings {
   std::uint64_t history_checkpoint = 10'000;   // a snapshot is kept for history every this many ops
   std::set<std::string> expertise_areas;       // ids of templates/expertise.json
   nlohmann::json expertise_list = nlohmann::json::array();  // the same, with labels, for clients
+  // Runs inside the transaction that stores a change of the unit's phase (the unit value "phase"),
+  // with the unit's row id, the new phase and who changed it; the server opens the unit's
+  // reflection with it when the phase becomes "reflect". Must not throw.
+  std::function<void(store::database&, std::int64_t unit, const std::string& phase, std::uint32_t author)> on_phase;
 };
 
 struct unit_identity {

@@ -1,14 +1,19 @@
 // The collaboration log, its CSV, the coordinator's counts and student notes, against a scripted
 // set of three units written through a real server (values, lessons, approaches, standards, text
 // by each partner, an expertise tag, an agreed reflection). Every expected figure is worked out by
-// hand from the script below, not by calling the server's code; the CSV is read back with the
-// test's own RFC 4180 parser.
+// hand from the script below, not by calling the server's code; the CSV must start with a UTF-8
+// byte-order mark and is read back with the test's own RFC 4180 parser (the browser test reads it
+// with csv-parse). Also: student notes leave no trace in the database files once deleted, and the
+// annual report and printed unit pages are in the audit log as exports.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include "store/database.hpp"
 #include "support/test_server.hpp"
+#include "support/unit_writer.hpp"
 #include "text/change_set.hpp"
 
 using namespace coplan;
@@ -17,9 +22,13 @@ using nlohmann::json;
 
 namespace {
 
-// RFC 4180: records end in CRLF, fields are separated by commas, a quoted field may hold commas,
-// CR, LF and doubled quotes.
-std::vector<std::vector<std::string>> parse_csv(const std::string& s) {
+// The log's CSV: a UTF-8 byte-order mark, then RFC 4180: records end in CRLF, fields are separated
+// by commas, a quoted field may hold commas, CR, LF and doubled quotes.
+std::vector<std::vector<std::string>> parse_csv(std::string s) {
+  // Regression: without the mark spreadsheets read the file in a legacy code page and garbled
+  // accented names.
+  EXPECT_EQ(s.substr(0, 3), "\xEF\xBB\xBF") << "no UTF-8 byte-order mark";
+  if (s.rfind("\xEF\xBB\xBF", 0) == 0) s.erase(0, 3);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;
   std::string field;
@@ -48,44 +57,6 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& s) {
   if (!field.empty() || !row.empty() || was_quoted) row.push_back(field), rows.push_back(row);
   return rows;
 }
-
-// One member's WebSocket on one unit; edits are appended text, pushed at the stream's head.
-class unit_writer {
-public:
-  unit_writer(unsigned short port, const std::string& unit, const std::string& user, std::map<std::string, std::uint64_t>& versions,
-              std::map<std::string, std::int64_t>& lengths)
-      : id_("w-" + user + "-" + unit.substr(0, 6)), versions_(versions), lengths_(lengths) {
-    if (!c_.connect("127.0.0.1", port, "/api/units/" + unit + "/ws", sign_in(port, user))) throw std::runtime_error("refused");
-    c_.hello(id_);
-  }
-  void append(const std::string& stream, const std::u16string& text) {
-    auto len = lengths_[stream];
-    auto change = text::change_set::replace(len, len, len, text);
-    c_.send(json{{"type", "push"}, {"stream", stream}, {"version", versions_[stream]},
-                 {"updates", json::array({{{"clientID", id_}, {"seq", ++seq_}, {"changes", change.to_json()}}})}});
-    auto r = c_.expect("pushed");
-    ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
-    versions_[stream]++;
-    lengths_[stream] += static_cast<std::int64_t>(text.size());
-  }
-  void cmd(json cmd) {
-    c_.send(json{{"type", "cmd"}, {"clientID", id_}, {"seq", ++seq_}, {"cmd", cmd}});
-    for (;;) {
-      auto m = c_.expect("cmd");
-      if (m["clientID"] == id_ && m["seq"] == seq_) break;
-    }
-  }
-  void set(const std::string& field, json value, const std::string& block = "unit") {
-    cmd({{"op", "set"}, {"block", block}, {"field", field}, {"value", std::move(value)}});
-  }
-
-private:
-  client::ws_client c_;
-  std::string id_;
-  std::uint64_t seq_ = 0;
-  std::map<std::string, std::uint64_t>& versions_;
-  std::map<std::string, std::int64_t>& lengths_;
-};
 
 struct scripted_log {
   std::string a, b, c;  // unit ids
@@ -418,4 +389,65 @@ TEST(CollaborationLog, StudentNotesStayWithMembersAndAreDeletedForGood) {
   http_call(ts.port(), http::verb::post, base, R"({"text":"two"})", lib);
   EXPECT_EQ(http_call(ts.port(), http::verb::delete_, base, "", lib).body["notes"].size(), 0u);
   EXPECT_EQ(count("SELECT count(*) FROM student_notes"), 0);
+}
+
+// The bytes of the database file and its write-ahead log, as they are on disk now.
+std::string database_files(const test_server& ts) {
+  std::string all;
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream in(ts.dir().file("coplan.db") + suffix, std::ios::binary);
+    all += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return all;
+}
+
+// Regression: a deleted note's text stayed in the -wal file (the older copies of its page) until
+// some later checkpoint. Now the delete checkpoints with TRUNCATE, and neither file holds it.
+TEST(CollaborationLog, DeletedStudentNotesLeaveNoTextInTheDatabaseFileOrItsWal) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib");
+  auto base = "/api/units/" + ts.unit() + "/student-notes";
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/settings", R"({"enabled":true})", lib).status, 200u);
+  const std::string one = "Priya R. reads two grade levels below", two = "Marcus T. needs the large-print set",
+                    three = "Lena W. works best beside the window";
+  std::vector<std::int64_t> ids;
+  for (const auto& text : {one, two, three}) {
+    auto made = http_call(ts.port(), http::verb::post, base, json{{"text", text}}.dump(), lib);
+    ASSERT_EQ(made.status, 201u) << made.body.dump();
+    ids.push_back(made.body["note"]["id"].get<std::int64_t>());
+  }
+  // The scan does find a note that is there.
+  auto before = database_files(ts);
+  for (const auto& text : {one, two, three}) EXPECT_NE(before.find(text), std::string::npos) << text;
+
+  ASSERT_EQ(http_call(ts.port(), http::verb::delete_, base + "/" + std::to_string(ids[0]), "", lib).status, 200u);
+  auto after_one = database_files(ts);
+  EXPECT_EQ(after_one.find(one), std::string::npos) << "the deleted note is still in the database file or its WAL";
+  EXPECT_NE(after_one.find(two), std::string::npos);  // the others are kept
+  ASSERT_EQ(http_call(ts.port(), http::verb::delete_, base, "", lib).status, 200u);
+  auto after_all = database_files(ts);
+  for (const auto& text : {one, two, three}) EXPECT_EQ(after_all.find(text), std::string::npos) << text;
+}
+
+// The annual report and a printed unit page are exports, recorded in the audit log like the
+// Markdown and the CSV.
+TEST(CollaborationLog, AnnualReportAndPrintedUnitPagesAreRecordedAsExports) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib"), out = sign_in(ts.port(), "out");
+  auto report = http_call(ts.port(), http::verb::get, "/api/report?year=2024-25", "", lib);
+  ASSERT_EQ(report.status, 200u) << report.body.dump();
+  EXPECT_EQ(report.body["filters"]["year"], "2024-25");
+  EXPECT_EQ(report.body["rows"], get(ts, "lib", "/api/log?year=2024-25")["rows"]);
+  auto printed = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/print", "{}", lib);
+  ASSERT_EQ(printed.status, 200u) << printed.body.dump();
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/print", "{}", out).status, 404u);
+  std::vector<json> exports;
+  for (const auto& e : ts.server().accounts().audit_log(50))
+    if (e.action == "export") exports.push_back(json{{"user", e.username}, {"detail", json::parse(e.detail)}});
+  EXPECT_EQ(exports.size(), 2u);  // the outsider's refused print is not one
+  auto has = [&](const json& detail) {
+    return std::any_of(exports.begin(), exports.end(), [&](const json& e) { return e["user"] == "lib" && e["detail"] == detail; });
+  };
+  EXPECT_TRUE(has({{"format", "annual-report"}, {"year", "2024-25"}}));
+  EXPECT_TRUE(has({{"format", "print"}, {"unit", ts.unit()}}));
 }

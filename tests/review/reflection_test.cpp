@@ -1,10 +1,15 @@
-// Reflection: prompt selection from the record, answers private until both partners submit
-// (over HTTP and over the unit WebSocket), the suggested facet and agreement, and "Now what?"
-// lines becoming action items in the partnership's next unit and in a copy.
+// Reflection: prompt selection from the record (each record prompt tied to its protocol, and on a
+// unit record scripted by two partners over the WebSocket), the reflection opening when the unit
+// enters the reflect phase, its protocol changeable until someone answers, answers private until
+// both partners submit (over HTTP and over the unit WebSocket), the suggested facet and agreement,
+// and "Now what?" lines becoming action items in the partners' next units and in a copy, never in
+// older units.
 #include <gtest/gtest.h>
 
 #include "review/reflection_prompts.hpp"
+#include "store/database.hpp"
 #include "support/test_server.hpp"
+#include "support/unit_writer.hpp"
 #include "text/change_set.hpp"
 #include "text/coded_error.hpp"
 #include "unit/template_spec.hpp"
@@ -62,17 +67,64 @@ TEST(ReflectionPrompts, ChosenFromTheProtocolAndTheRecordWithValuesFilledIn) {
   EXPECT_TRUE(tess[2]["action"].get<bool>());
   // The same record, from the librarian's side: she shaped the section and taught inquiry.
   auto lee = review::reflection_prompts::choose(bank(), "plus-delta", r, doc, 1);
-  EXPECT_EQ(ids(lee), (std::vector<std::string>{"plus", "delta", "you_shaped", "taught", "approaches", "balance", "equals", "outcomes"}));
+  EXPECT_EQ(ids(lee), (std::vector<std::string>{"plus", "delta", "you_shaped", "taught", "approaches_keep", "balance", "equals",
+                                                "outcomes_keep"}));
   EXPECT_EQ(lee[2]["text"], "You wrote most of “Stage 1”. What would you like Tess to add to it next time?");
   EXPECT_EQ(lee[3]["text"], "Tess noted learning about Inquiry process from you. How could you share more of it?");
+  EXPECT_EQ(lee[4]["text"], "You co-taught with Teaming. Which would you keep for the next unit, and which would you change?");
+  EXPECT_EQ(lee[7]["text"], "19 of 24 students met or exceeded expectations. What helped them, and what would help more of them next time?");
 
   // A balanced unit with shared writing and no approaches recorded (the tag in the unit still
   // says the teacher learned from the librarian).
   auto balanced = report(500, 480, 60, json::object(), json::object());
   auto b = review::reflection_prompts::choose(bank(), "after-action-review", balanced, doc, 1);
-  EXPECT_EQ(ids(b), (std::vector<std::string>{"planned", "happened", "why", "next", "taught", "no_approaches", "shared", "equals", "outcomes"}));
+  EXPECT_EQ(ids(b), (std::vector<std::string>{"planned", "happened", "why", "next", "taught", "no_approaches", "shared", "equals",
+                                              "outcomes_planned"}));
   EXPECT_EQ(b[6]["text"], "You revised each other's writing in “Stage 1”. How did that change the plan?");
+  EXPECT_EQ(b[8]["text"], "19 of 24 students met or exceeded expectations. Is that the result you planned for? If not, why not?");
   EXPECT_THROW(review::reflection_prompts::choose(bank(), "nope", balanced, doc, 1), coded_error);
+}
+
+TEST(ReflectionPrompts, EachRecordPromptBelongsToAProtocolAndOnlyThatProtocolGetsIt) {
+  EXPECT_NO_THROW(review::reflection_prompts::check_bank(bank()));
+  EXPECT_EQ(review::reflection_prompts::default_protocol(bank()), "what-so-what-now-what");
+  std::map<std::string, std::string> protocol_of;
+  for (const auto& rp : bank()["record_prompts"]) {
+    ASSERT_TRUE(rp.contains("protocol")) << rp.dump();
+    protocol_of[rp["id"]] = rp["protocol"];
+  }
+  // Some prompts are for every protocol, some for one.
+  EXPECT_EQ(protocol_of["equals"], "any");
+  EXPECT_EQ(protocol_of["approaches_keep"], "plus-delta");
+  EXPECT_EQ(protocol_of["approaches_planned"], "after-action-review");
+
+  auto spec = unit::template_spec::load_file(std::string(COPLAN_SOURCE_DIR) + "/templates/ubd.json");
+  unit::unit_doc doc(spec, {});
+  doc.apply(unit::command::from_json({{"op", "set"}, {"block", "unit"}, {"field", "participants"}, {"value", 20}}), "c", 0, 1, 0);
+  doc.apply(unit::command::from_json({{"op", "set"}, {"block", "unit"}, {"field", "met_expectations"}, {"value", 15}}), "c", 0, 1, 0);
+  auto r = report(900, 100, 60, {{"station", 1}}, json::object());
+  for (const std::string protocol : {"what-so-what-now-what", "plus-delta", "after-action-review"}) {
+    std::set<std::string> seen;
+    for (const auto& p : review::reflection_prompts::choose(bank(), protocol, r, doc, 2)) {
+      seen.insert(p["id"]);
+      if (p["source"] == "record")
+        EXPECT_TRUE(protocol_of[p["id"]] == "any" || protocol_of[p["id"]] == protocol) << protocol << " got " << p["id"];
+    }
+    // The condition "approaches used" holds: exactly one of its prompts, the one of this protocol.
+    EXPECT_EQ(seen.count("approaches") + seen.count("approaches_keep") + seen.count("approaches_planned"), 1u) << protocol;
+    EXPECT_EQ(seen.count("outcomes") + seen.count("outcomes_keep") + seen.count("outcomes_planned"), 1u) << protocol;
+    EXPECT_TRUE(seen.count("equals")) << protocol;
+  }
+
+  // A bank whose record prompt does not say its protocol (or names an unknown one) is refused.
+  auto broken = bank();
+  broken["record_prompts"][0].erase("protocol");
+  EXPECT_THROW(review::reflection_prompts::check_bank(broken), std::runtime_error);
+  broken["record_prompts"][0]["protocol"] = "lesson-checkin";  // not a unit protocol
+  EXPECT_THROW(review::reflection_prompts::check_bank(broken), std::runtime_error);
+  auto no_default = bank();
+  no_default.erase("default_protocol");
+  EXPECT_THROW(review::reflection_prompts::check_bank(no_default), std::runtime_error);
 }
 
 TEST(ReflectionPrompts, SuggestedFacetFollowsTheRecord) {
@@ -174,4 +226,177 @@ TEST(Reflection, AnswersArePrivateUntilBothSubmitThenRevealAgreeAndCarryActionIt
   ASSERT_EQ(checkin.status, 201u) << checkin.body.dump();
   EXPECT_EQ(checkin.body["reflection"]["me"]["prompts"].size(), 2u);
   EXPECT_EQ(http_call(ts.port(), http::verb::post, base, R"({"kind":"checkin","protocol":"lesson-checkin","lesson":"nolesson"})", tea).status, 404u);
+}
+
+namespace {
+
+std::int64_t count_rows(const test_server& ts, const std::string& sql) {
+  store::database db(ts.dir().file("coplan.db"), {});
+  auto st = db.prepare(sql);
+  st.step();
+  return st.int64(0);
+}
+
+std::string prompt_ids(const json& reflection) {
+  std::string out;
+  for (const auto& p : reflection["me"]["prompts"]) out += (out.empty() ? "" : " ") + p["id"].get<std::string>();
+  return out;
+}
+
+}  // namespace
+
+TEST(Reflection, EnteringTheReflectPhaseOpensItForEachPartnerWithAProtocolChangeableUntilSomeoneAnswers) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  const std::string count_sql = "SELECT count(*) FROM reflections WHERE kind = 'unit'";
+  std::map<std::string, std::uint64_t> v;
+  std::map<std::string, std::int64_t> len;
+  unit_writer T(ts.port(), ts.unit(), "tea", v, len);
+  T.set("phase", "assess");
+  EXPECT_EQ(count_rows(ts, count_sql), 0);
+  T.set("phase", "reflect");
+  // Opened by the phase change itself (in its transaction), before anyone asks for it.
+  EXPECT_EQ(count_rows(ts, count_sql), 1);
+  EXPECT_EQ(count_rows(ts, "SELECT count(*) FROM reflections WHERE protocol = 'what-so-what-now-what' AND created_by = " +
+                               std::to_string(ts.tea())), 1);
+  std::string rid;
+  for (const auto& cookie : {lib, tea}) {
+    auto list = http_call(ts.port(), http::verb::get, base, "", cookie).body;
+    ASSERT_EQ(list["reflections"].size(), 1u) << list.dump();
+    const auto& r = list["reflections"][0];
+    EXPECT_EQ(r["kind"], "unit");
+    EXPECT_EQ(r["protocol"], "what-so-what-now-what");
+    EXPECT_EQ(r["state"], "open");
+    EXPECT_TRUE(r["canChangeProtocol"].get<bool>());
+    EXPECT_EQ(prompt_ids(r).substr(0, 17), "what so_what now_");
+    rid = std::to_string(r["id"].get<int>());
+  }
+  // Either partner may choose another protocol before anyone answers; both get its prompts.
+  auto proto = base + "/" + rid + "/protocol";
+  auto changed = http_call(ts.port(), http::verb::post, proto, R"({"protocol":"plus-delta"})", lib);
+  ASSERT_EQ(changed.status, 200u) << changed.body.dump();
+  EXPECT_EQ(changed.body["reflection"]["protocol"], "plus-delta");
+  EXPECT_EQ(prompt_ids(changed.body["reflection"]).substr(0, 10), "plus delta");
+  EXPECT_EQ(prompt_ids(http_call(ts.port(), http::verb::get, base, "", tea).body["reflections"][0]).substr(0, 10), "plus delta");
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, proto, R"({"protocol":"lesson-checkin"})", lib).body["error"]["code"], "unknown_protocol");
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, proto, R"({"protocol":"nope"})", lib).status, 400u);
+  // Entering the phase again opens no second reflection and keeps the protocol.
+  T.set("phase", "assess");
+  T.set("phase", "reflect");
+  EXPECT_EQ(count_rows(ts, count_sql), 1);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, base, "", lib).body["reflections"][0]["protocol"], "plus-delta");
+  // A draft of blanks is not an answer; a word is, and then the protocol stays.
+  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"plus":{"text":"  "}}})", lib);
+  EXPECT_TRUE(http_call(ts.port(), http::verb::get, base, "", tea).body["reflections"][0]["canChangeProtocol"].get<bool>());
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"plus":{"text":"The kits"}}})", tea).status, 200u);
+  EXPECT_FALSE(http_call(ts.port(), http::verb::get, base, "", lib).body["reflections"][0]["canChangeProtocol"].get<bool>());
+  auto refused = http_call(ts.port(), http::verb::post, proto, R"({"protocol":"after-action-review"})", lib);
+  EXPECT_EQ(refused.status, 409u);
+  EXPECT_EQ(refused.body["error"]["code"], "already_answered");
+  auto again = http_call(ts.port(), http::verb::post, base, R"({"kind":"unit","protocol":"after-action-review"})", lib);
+  EXPECT_EQ(again.body["reflection"]["protocol"], "plus-delta");  // starting returns the open one unchanged
+
+  // A unit already in the reflect phase without a reflection (made before they opened with the
+  // phase) gets it when a partner next looks.
+  {
+    store::database db(ts.dir().file("coplan.db"), {});
+    db.exec("DELETE FROM reflections");
+  }
+  auto late = http_call(ts.port(), http::verb::get, base, "", lib).body["reflections"];
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0]["protocol"], "what-so-what-now-what");
+}
+
+// Regression: a reflection's action items showed in every other unit of the partnership, older
+// ones included. They belong in the partners' next units (made after the reflected one) and in
+// its "use again next year" copy.
+TEST(Reflection, ActionItemsReachOnlyUnitsMadeAfterTheReflectedOneAndItsCopy) {
+  test_server ts;  // ts.unit() is the partners' older unit
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  auto partnership = http_call(ts.port(), http::verb::get, "/api/partnerships", "", lib).body["partnerships"][0]["id"];
+  auto make = [&](const std::string& title) {
+    return http_call(ts.port(), http::verb::post, "/api/units", json{{"partnership", partnership}, {"title", title}}.dump(), lib)
+        .body["unit"]["id"].get<std::string>();
+  };
+  auto reflected = make("Reflected");
+  auto base = "/api/units/" + reflected + "/reflections";
+  auto rid = std::to_string(
+      http_call(ts.port(), http::verb::post, base, R"({"kind":"unit","protocol":"plus-delta"})", lib).body["reflection"]["id"].get<int>());
+  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"delta":{"text":"Book the lab earlier"}}})", lib);
+  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"delta":{"text":"Shorter mini-lessons"}}})", tea);
+  http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "{}", lib);
+  auto revealed = http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "{}", tea);
+  ASSERT_EQ(revealed.body["reflection"]["state"], "revealed") << revealed.body.dump();
+  auto next = make("Next");
+  auto copy = http_call(ts.port(), http::verb::post, "/api/units/" + reflected + "/duplicate", "{}", lib).body["unit"]["id"].get<std::string>();
+  auto items = [&](const std::string& unit) {
+    return http_call(ts.port(), http::verb::get, "/api/units/" + unit + "/action-items", "", tea).body["items"];
+  };
+  EXPECT_EQ(items(ts.unit()).size(), 0u) << items(ts.unit()).dump();  // older: never
+  EXPECT_EQ(items(reflected).size(), 0u);
+  ASSERT_EQ(items(next).size(), 2u);
+  EXPECT_EQ(items(copy).size(), 2u);
+  EXPECT_EQ(items(next)[0]["fromTitle"], "Reflected");
+  // Nor can the older unit mark one done.
+  auto item = std::to_string(items(next)[0]["id"].get<int>());
+  auto older_done = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/action-items/" + item, R"({"done":true})", lib);
+  EXPECT_EQ(older_done.status, 404u);
+  EXPECT_EQ(older_done.body["error"]["code"], "unknown_item");
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units/" + next + "/action-items/" + item, R"({"done":true})", lib).status, 200u);
+}
+
+// Prompt selection on a real unit record: two partners write, plan a lesson, credit and
+// acknowledge expertise and record outcomes over the WebSocket; the reflection that opens with
+// the reflect phase gives each the prompts the record calls for, filled with this unit's values.
+TEST(Reflection, PromptsForAScriptedUnitRecordAreChosenAndFilledFromIt) {
+  test_server ts;
+  {
+    std::map<std::string, std::uint64_t> v;
+    std::map<std::string, std::int64_t> len;
+    unit_writer L(ts.port(), ts.unit(), "lib", v, len), T(ts.port(), ts.unit(), "tea", v, len);
+    L.append("unit.goals", u"Students test creek water and explain what the data shows.");  // Stage 1: Lee 58
+    T.replace("unit.goals", 14, 19, u"river");  // Tess revises Lee's sentence: Lee 53, Tess 5, shared
+    T.append("unit.what_worked", u"Most teams compared two sites and used the data well.");  // Evidence: Tess 53
+    L.cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lessonR1"}});
+    L.set("begin_approach", "station", "lessonR1");
+    T.set("middle_approach", "teaming", "lessonR1");
+    T.cmd({{"op", "add_tag"}, {"id", "tagR0001"}, {"target", "stage1"}, {"area", "inquiry"}, {"by", ts.lib()}});
+    T.cmd({{"op", "acknowledge_tag"}, {"id", "tagR0001"}});
+    T.set("participants", 24);
+    T.set("met_expectations", 20);
+    T.set("phase", "reflect");
+  }
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  auto mine = [&](const std::string& user) {
+    auto list = http_call(ts.port(), http::verb::get, base, "", sign_in(ts.port(), user)).body["reflections"];
+    EXPECT_EQ(list.size(), 1u);
+    std::map<std::string, std::string> texts;
+    for (const auto& p : list[0]["me"]["prompts"]) texts[p["id"]] = p["text"];
+    return std::make_pair(prompt_ids(list[0]), texts);
+  };
+  // 58 + 53 characters in all, 53 of them Lee's: balanced, so no prompt about one-sided writing.
+  auto [tess_ids, tess] = mine("tea");
+  EXPECT_EQ(tess_ids, "what so_what now_what partner_shaped you_shaped learned approaches shared equals outcomes");
+  EXPECT_EQ(tess["partner_shaped"], "Lee Librarian wrote most of “Stage 1 — Desired results”. What did you take from the way they approached it?");
+  EXPECT_EQ(tess["you_shaped"], "You wrote most of “Evidence of learning”. What would you like Lee Librarian to add to it next time?");
+  EXPECT_EQ(tess["learned"], "You noted learning about Inquiry process from Lee Librarian. Where will you use it next?");
+  EXPECT_EQ(tess["approaches"], "You co-taught with Station teaching and Teaming. Which worked best for your students, and why?");
+  EXPECT_EQ(tess["shared"], "You revised each other's writing in “Stage 1 — Desired results”. How did that change the plan?");
+  EXPECT_EQ(tess["outcomes"], "20 of 24 students met or exceeded expectations. What do you make of that number?");
+  auto [lee_ids, lee] = mine("lib");
+  EXPECT_EQ(lee_ids, "what so_what now_what partner_shaped you_shaped taught approaches shared equals outcomes");
+  EXPECT_EQ(lee["partner_shaped"], "Tess Teacher wrote most of “Evidence of learning”. What did you take from the way they approached it?");
+  EXPECT_EQ(lee["you_shaped"], "You wrote most of “Stage 1 — Desired results”. What would you like Tess Teacher to add to it next time?");
+  EXPECT_EQ(lee["taught"], "Tess Teacher noted learning about Inquiry process from you. How could you share more of it?");
+
+  // Another protocol before anyone answers: its own record prompts, from the same record.
+  auto rid = http_call(ts.port(), http::verb::get, base, "", sign_in(ts.port(), "tea")).body["reflections"][0]["id"].get<int>();
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + std::to_string(rid) + "/protocol", R"({"protocol":"after-action-review"})",
+                      sign_in(ts.port(), "tea")).status, 200u);
+  auto [aar_ids, aar] = mine("tea");
+  EXPECT_EQ(aar_ids, "planned happened why next partner_shaped you_shaped learned approaches_planned shared equals outcomes_planned");
+  EXPECT_EQ(aar["approaches_planned"],
+            "You planned to co-teach with Station teaching and Teaming. Did the lessons run the way you planned them? Where did they not?");
+  EXPECT_EQ(aar["outcomes_planned"], "20 of 24 students met or exceeded expectations. Is that the result you planned for? If not, why not?");
 }

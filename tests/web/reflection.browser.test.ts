@@ -1,6 +1,7 @@
-// Browser test of reflection: both partners reflect privately, the answers are revealed side by
-// side when both have submitted, they agree on a facet, and a "Now what?" line shows up in their
-// next unit.
+// Browser test of reflection: the reflection is waiting once the unit enters the reflect phase
+// (its protocol changeable until someone answers); both partners reflect privately, the answers
+// are revealed side by side when both have submitted, they agree on a facet, and a "Now what?"
+// line shows up in their next unit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { artifacts, launch, signedInPage } from "./browser";
@@ -29,9 +30,22 @@ describe("reflection", () => {
     await newUnit(lib, "Reflection test");
     const unitPath = new URL(lib.url()).pathname;
     for (const next of ["Teach", "Assess", "Reflect"]) await lib.getByRole("button", { name: `Move the unit to ${next}` }).click();
+    await expect.poll(() => lib.evaluate(() => (window as any).coplan.unconfirmed())).toBe(0);
     await lib.getByRole("link", { name: "Open your reflection" }).click();
-    await lib.getByLabel(/What\? So what\? Now what\?/).check();
-    await lib.getByRole("button", { name: "Start the reflection" }).click();
+    // Entering the reflect phase opened the reflection: it is waiting, with the default protocol.
+    await lib.getByLabel(/^What\? Describe what happened/).waitFor();
+    expect(await lib.locator(".cp-protocol > p").textContent()).toContain("What? So what? Now what?");
+    expect(await lib.getByRole("button", { name: "Start the reflection" }).count()).toBe(0);
+    await lib.screenshot({ path: `${artifacts}/reflection-waiting-laptop.png`, fullPage: true });
+    // Until someone answers, either partner can pick another protocol (and come back).
+    const changeTo = async (name: RegExp) => {
+      await lib.locator(".cp-change-protocol").getByLabel(name).check();
+      await lib.getByRole("button", { name: "Use this protocol" }).click();
+    };
+    await changeTo(/^Plus\/Delta/);
+    await lib.getByLabel(/^Plus: what worked/).waitFor();
+    await changeTo(/^What\? So what\? Now what\?/);
+    await lib.getByLabel(/^What\? Describe what happened/).waitFor();
 
     const secret = "The database station needed more time.";
     await lib.getByLabel(/^What\? Describe what happened/).fill(secret);
@@ -48,6 +62,7 @@ describe("reflection", () => {
     await tea.goto(new URL(unitPath + "/reflect", tea.url()).href);
     await expect.poll(() => tea.locator(".cp-privacy").textContent()).toContain("Maya Okafor has submitted");
     expect(await tea.content()).not.toContain(secret);
+    expect(await tea.locator(".cp-change-protocol").count()).toBe(0); // her partner has answered: the protocol stays
     await tea.getByLabel(/^What\? Describe what happened/).fill("Students led the water tests themselves.");
     await tea.getByLabel(/^Now what\?/).fill("Give every team a kit");
     await tea.getByLabel(/^Integrated instruction/).check();

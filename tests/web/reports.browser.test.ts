@@ -1,37 +1,22 @@
 // Browser test of the collaboration log and its exports: two units made for a school year no
 // other test uses (2019-20), their values set over the real WebSocket; the log page shows them,
-// the CSV parses (RFC 4180, with the test's own parser) to the expected rows, and the annual
-// report printed to PDF by headless Chromium (page.pdf) holds the expected headings and figures
-// (read back with pdftotext from poppler-utils). Then the co-assess name warning and student notes.
+// the CSV starts with a UTF-8 byte-order mark and parses (csv-parse, RFC 4180) to the expected
+// rows, accented text included, and the annual report printed to PDF by headless Chromium
+// (page.pdf) holds the expected headings and figures (read back with pdftotext from
+// poppler-utils); opening the report and printing a unit are recorded as exports. Then the
+// co-assess name warning and student notes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
+import { parse } from "csv-parse/sync";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { artifacts, launch, signedInPage } from "./browser";
 import { baseUrl, connect, signIn, until } from "./helpers";
 
-/** RFC 4180: CRLF-separated records, comma-separated fields, quoted fields with "" for a quote. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field), rows.push(row), (row = []), (field = ""), i++;
-    } else field += c;
-  }
-  if (quoted) throw new Error("unterminated quoted field");
-  if (field || row.length) row.push(field), rows.push(row);
-  return rows;
+/** The log's CSV, read by csv-parse (RFC 4180), after its UTF-8 byte-order mark. */
+function parseCsv(csv: string | Buffer): string[][] {
+  return parse(csv, { bom: true, record_delimiter: "\r\n" });
 }
 
 let browser: Browser;
@@ -48,7 +33,7 @@ async function api(cookie: string, method: string, path: string, body?: unknown)
     headers: { Cookie: cookie, ...(body ? { "Content-Type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: res.status, text: await res.text(), type: res.headers.get("content-type") ?? "" };
+  return { status: res.status, text: await res.text() };
 }
 
 describe("the collaboration log and its reports", () => {
@@ -58,7 +43,7 @@ describe("the collaboration log and its reports", () => {
     const make = async (title: string) => JSON.parse((await api(cookie, "POST", "/api/units", { partnership: parts[0].id, title })).text).unit.id as string;
     const units = [
       { title: "Report unit: rivers", grade: "4", subject: "Science", students: 24, start: "2019-09-16", aasl: ["I.A.1", "IV.A.1"], participants: 23, met: 19, approaches: ["station", "teaming"] },
-      { title: 'Report unit: "maps", borders', grade: "4", subject: "Social studies", students: 26, start: "2020-03-02", aasl: ["I.A.1"], participants: 25, met: 21, approaches: ["station"] },
+      { title: 'Report unit: "maps", borders', grade: "4", subject: "Études sociales", students: 26, start: "2020-03-02", aasl: ["I.A.1"], participants: 25, met: 21, approaches: ["station"] },
     ];
     const ids: string[] = [];
     for (const u of units) {
@@ -81,10 +66,12 @@ describe("the collaboration log and its reports", () => {
     }
 
     // CSV: the expected header and rows, newest first.
-    const csv = await api(cookie, "GET", "/api/log.csv?year=2019-20");
+    const csv = await fetch(baseUrl() + "/api/log.csv?year=2019-20", { headers: { Cookie: cookie } });
     expect(csv.status).toBe(200);
-    expect(csv.type).toMatch(/^text\/csv/);
-    const rows = parseCsv(csv.text);
+    expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // so spreadsheets read it as UTF-8
+    const rows = parseCsv(bytes);
     expect(rows).toHaveLength(3);
     const head = rows[0];
     const col = (name: string) => head.indexOf(name);
@@ -102,6 +89,7 @@ describe("the collaboration log and its reports", () => {
     expect(a[col("Depth of collaboration (Montiel-Overall)")]).toBe("");
     expect(a[col("Students taking part")]).toBe("23");
     expect(b[col("Students who met expectations")]).toBe("21");
+    expect(b[col("Subject")]).toBe("Études sociales");
 
     // The log page: filters, the table, links to the CSV and the report.
     const page = await signedInPage(browser, "librarian");
@@ -114,7 +102,9 @@ describe("the collaboration log and its reports", () => {
     expect(parseCsv(fromPage)).toEqual(rows);
 
     // The annual report, printed to PDF.
+    const reportFetched = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/report");
     await page.locator("[data-action=report]").click();
+    expect((await reportFetched).status()).toBe(200); // the route that records the report as an export
     await page.waitForSelector("h1:has-text('Annual collaboration report')");
     await page.waitForSelector(".cp-report-units tbody tr");
     await page.screenshot({ path: join(artifacts, "annual-report.png"), fullPage: true });
@@ -144,6 +134,11 @@ describe("the collaboration log and its reports", () => {
     const page = await signedInPage(browser, "librarian");
     await page.locator(".cp-unit-card a").first().click();
     await page.waitForSelector("main[data-ready=true]");
+    // Printing the unit page is recorded as an export (the print dialog itself is stubbed out).
+    await page.evaluate(() => (window.print = () => {}));
+    const printed = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith("/print") && r.request().method() === "POST");
+    await page.locator("[data-action=print]").click();
+    expect((await printed).status()).toBe(200);
     await page.getByRole("tab", { name: "Co-assess" }).click();
     const warning = page.locator("[data-warning=student-names]");
     await page.locator('[data-stream="unit.what_worked"] .cm-content').click();

@@ -83,6 +83,8 @@ export interface Reflection {
   lesson: string;
   createdAt: number;
   state: "open" | "revealed";
+  /** The protocol can still change: nobody has written an answer or a rating yet. */
+  canChangeProtocol: boolean;
   me: { prompts: Prompt[]; answers: Record<string, Answer>; facet: string; agree: string; submitted: boolean };
   partners: { user: number; submitted: boolean }[];
   everyone?: Record<string, { prompts: Prompt[]; answers: Record<string, Answer>; facet: string; agree: string }>;
@@ -228,6 +230,8 @@ export const api = {
   reflections: (id: string) => call<ReflectionList>("GET", `/api/units/${id}/reflections`),
   startReflection: (id: string, kind: string, protocol: string, lesson?: string) =>
     call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections`, { kind, protocol, lesson }),
+  changeProtocol: (id: string, rid: number, protocol: string) =>
+    call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/protocol`, { protocol }),
   saveReflection: (id: string, rid: number, answers: Record<string, Answer>, facet: string | null) =>
     call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}`, { answers, facet }),
   submitReflection: (id: string, rid: number) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/submit`, {}),
@@ -249,6 +253,10 @@ export const api = {
     audit: () => call<{ entries: { id: number; time: number; username: string; action: string; detail: unknown; address: string }[] }>("GET", "/api/admin/audit"),
   },
   log: (f: LogFilters = {}) => call<CollaborationLog>("GET", `/api/log${logQuery(f)}`),
+  /** The log's figures for the annual report (recorded in the audit log as an export). */
+  report: (f: LogFilters = {}) => call<CollaborationLog>("GET", `/api/report${logQuery(f)}`),
+  /** Tells the server the unit page is being printed (recorded in the audit log as an export). */
+  recordPrint: (id: string) => call<unknown>("POST", `/api/units/${id}/print`, {}),
   coordinatorSummary: () =>
     call<{ schools: SchoolCounts[]; all: SchoolCounts; labels: { facets: Record<string, string>; approaches: Record<string, string> } }>("GET", "/api/coordinator/summary"),
   studentNotes: (id: string) => call<{ enabled: boolean; notes: StudentNote[] }>("GET", `/api/units/${id}/student-notes`),

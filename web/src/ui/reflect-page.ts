@@ -1,9 +1,11 @@
-// Reflection after a unit (and check-ins after a lesson): each partner answers privately, with
-// prompts from a protocol and from this unit's record; answers can cite a section, a lesson or a
-// moment in the history. When both have submitted, the answers appear side by side with both
-// ratings of the collaboration and the facet the record suggests; the partners agree on one.
-// "Now what?" lines become action items in their next unit.
-import { api, type Answer, type Evidence, type Reflection, type ReflectionList, type User } from "../api";
+// Reflection after a unit (and check-ins after a lesson): the unit's reflection is waiting once the
+// unit enters the reflect phase, with the default protocol, which either partner can change until
+// one of them starts answering. Each partner answers privately, with prompts from the protocol and
+// from this unit's record; answers can cite a section, a lesson or a moment in the history. When
+// both have submitted, the answers appear side by side with both ratings of the collaboration and
+// the facet the record suggests; the partners agree on one. "Now what?" lines become action items
+// in their next unit.
+import { api, ApiError, type Answer, type Evidence, type Reflection, type ReflectionList, type User } from "../api";
 import type { Member } from "../sync/protocol";
 import { colorOf } from "./colors";
 import { h, toast, uid } from "./dom";
@@ -61,17 +63,22 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
     }
   }
 
+  /** Radio buttons for the unit protocols, `checked` (else the first) chosen. */
+  function protocolChoices(legend: string, checked?: string): HTMLElement {
+    const choices = h("fieldset", { class: "cp-template-choice" }, h("legend", {}, legend));
+    list.protocols.filter((p) => p.kind !== "checkin").forEach((p, i) => {
+      const id = uid("protocol");
+      choices.append(h("div", { class: "cp-radio" }, h("input", { type: "radio", name: "protocol", id, value: p.id, checked: checked ? p.id === checked : i === 0 }),
+        h("label", { for: id }, h("strong", {}, p.name), h("span", { class: "cp-help" }, ` ${p.summary} `), h("span", { class: "cp-meta" }, p.credit))));
+    });
+    return choices;
+  }
+
   function startForm(): HTMLElement {
     const form = h("form", { class: "cp-section cp-start-reflection" },
       h("h2", {}, "Start your reflection"),
       h("p", { class: "cp-help" }, "Pick a way to reflect. Each of you answers privately; you see each other's answers when both of you have submitted."));
-    const choices = h("fieldset", { class: "cp-template-choice" }, h("legend", {}, "Protocol"));
-    list.protocols.filter((p) => p.kind !== "checkin").forEach((p, i) => {
-      const id = uid("protocol");
-      choices.append(h("div", { class: "cp-radio" }, h("input", { type: "radio", name: "protocol", id, value: p.id, checked: i === 0 }),
-        h("label", { for: id }, h("strong", {}, p.name), h("span", { class: "cp-help" }, ` ${p.summary} `), h("span", { class: "cp-meta" }, p.credit))));
-    });
-    form.append(choices, h("button", { type: "submit", class: "primary" }, "Start the reflection"));
+    form.append(protocolChoices("Protocol"), h("button", { type: "submit", class: "primary" }, "Start the reflection"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const protocol = (form.querySelector("input[name=protocol]:checked") as HTMLInputElement).value;
@@ -82,8 +89,38 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
     return form;
   }
 
+  /** Which protocol the unit reflection uses; while nobody has answered, a form to change it. */
+  function protocolBox(r: Reflection): HTMLElement {
+    const current = list.protocols.find((p) => p.id === r.protocol);
+    // The summary is in the choices when they are shown.
+    const summary = current && !r.canChangeProtocol ? `: ${current.summary}` : ".";
+    const box = h("div", { class: "cp-protocol" }, h("p", {}, "You are reflecting with ", h("strong", {}, current?.name ?? r.protocol), summary));
+    if (!r.canChangeProtocol) return box;
+    const form = h("form", { class: "cp-change-protocol", "aria-label": "Change the protocol" },
+      h("p", { class: "cp-help" }, "Either of you can choose another way to reflect until one of you starts answering."),
+      protocolChoices("Protocol", r.protocol),
+      h("button", { type: "submit", class: "secondary" }, "Use this protocol"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const protocol = (form.querySelector("input[name=protocol]:checked") as HTMLInputElement).value;
+      try {
+        await api.changeProtocol(unitId, r.id, protocol);
+        toast("Protocol changed.");
+      } catch (err) {
+        toast(err instanceof ApiError && err.code === "already_answered"
+          ? "The protocol can no longer change: one of you has started answering."
+          : "Could not change the protocol. Try again.");
+      }
+      list = await api.reflections(unitId);
+      render();
+    });
+    box.append(form);
+    return box;
+  }
+
   function reflectionView(r: Reflection): HTMLElement {
     const box = h("div", { class: "cp-reflection", "data-reflection": String(r.id) });
+    if (r.kind === "unit" && r.state === "open") box.append(protocolBox(r));
     const partners = r.partners.map((p) => `${nameOf(p.user)} ${p.submitted ? "has submitted" : "has not submitted yet"}`).join("; ");
     if (r.state === "open") {
       box.append(h("p", { class: "cp-privacy", role: "note" },

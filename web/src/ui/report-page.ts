@@ -21,7 +21,7 @@ export async function reportPage(root: HTMLElement, user: User, navigate: (p: st
       h("button", { type: "button", class: "primary", "data-action": "print", onclick: () => window.print() }, "Print or save as PDF")),
     main,
   );
-  const log: CollaborationLog = await api.log(filters);
+  const log: CollaborationLog = await api.report(filters);  // recorded in the audit log as an export
   const t = log.totals;
   const scope = [filters.year ? `School year ${filters.year}` : "All school years", filters.grade && `grade ${filters.grade}`, filters.subject,
     filters.partner && log.options.partners.find((p) => String(p.id) === String(filters.partner))?.name && `with ${log.options.partners.find((p) => String(p.id) === String(filters.partner))!.name}`]

@@ -235,6 +235,19 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
+  // A printed unit page is an export: the server records it in the audit log. The Print button and
+  // the browser's own print command both fire beforeprint; one record per print.
+  let printRecordedAt = 0;
+  const recordPrint = () => {
+    if (Date.now() - printRecordedAt < 5000) return;
+    printRecordedAt = Date.now();
+    api.recordPrint(unitId).catch(() => {});
+  };
+  const printUnit = () => {
+    recordPrint();
+    window.print();
+  };
+  window.addEventListener("beforeprint", recordPrint);
 
   const build = () => {
     const t = template();
@@ -291,7 +304,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       if (next) conn.command({ op: "set", block: "unit", field: "phase", value: next.id });
     });
     const reflectBanner = h("p", { class: "cp-banner", hidden: true },
-      "This unit is in the reflect phase. ",
+      "This unit is in the reflect phase and your reflection is waiting. ",
       h("a", { href: `/unit/${unitId}/reflect`, onclick: (e: Event) => { e.preventDefault(); navigate(`/unit/${unitId}/reflect`); } }, "Open your reflection"),
       " — your answers stay private until both of you submit.");
     const refreshPhase = () => {
@@ -374,7 +387,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       link("History", `/unit/${unitId}/history`, "history"),
       link("Who contributed what", `/unit/${unitId}/contributions`, "contributions"),
       h("button", { type: "button", class: "secondary", "data-action": "invite", onclick: () => inviteForm() }, "Invite"),
-      h("button", { type: "button", class: "secondary", "data-action": "print", onclick: () => window.print() }, "Print"),
+      h("button", { type: "button", class: "secondary", "data-action": "print", onclick: printUnit }, "Print"),
       h("button", { type: "button", class: "secondary", "data-action": "export-md", onclick: downloadMarkdown }, "Download as Markdown"),
     );
 
@@ -554,6 +567,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     blameTimer = null;
     hooks.onCaret = undefined;
     window.removeEventListener("beforeunload", beforeUnload);
+    window.removeEventListener("beforeprint", recordPrint);
     window.removeEventListener("pagehide", flush);
     document.removeEventListener("visibilitychange", onHidden);
     ctx?.destroy();
