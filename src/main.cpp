@@ -245,9 +245,12 @@ int admin(const std::string& area, std::vector<std::string> args) {
     need(unit_id, "unit"), need(username, "username");
     auto unit = accounts.unit_by_public_id(unit_id);
     if (!unit) throw std::runtime_error("no unit " + unit_id);
-    accounts.add_unit_member(unit->id, user_of(username).id);
+    auto member = user_of(username);
+    if (!store::account_store::may_join_units(member.role))
+      throw std::runtime_error(username + " is a " + member.role + "; only librarians and teachers are members of units");
+    accounts.add_unit_member(unit->id, member.id);
     log("member_added", {{"unit", unit_id}, {"member", username}});
-    std::cout << username << " is now a member of " << unit_id << " (they see it after the unit is next opened).\n";
+    std::cout << username << " is now a member of " << unit_id << ".\n";
   } else {
     throw std::runtime_error("unknown command " + area + " " + action);
   }

@@ -45,6 +45,21 @@ void session_tracker::sweep(std::int64_t now) {
   close_if([&](const entry& e) { return e.expires <= now; }, "session_expired");
 }
 
+void session_tracker::end_missing(const session_check& still_valid) {
+  std::vector<std::string> digests;
+  std::uint64_t tracked_before = 0;
+  {
+    std::lock_guard lock(mutex_);
+    tracked_before = next_;
+    for (const auto& e : entries_) digests.push_back(e.digest);
+  }
+  std::sort(digests.begin(), digests.end());
+  digests.erase(std::unique(digests.begin(), digests.end()), digests.end());
+  if (digests.empty()) return;
+  auto valid = still_valid(digests);
+  close_if([&](const entry& e) { return e.handle < tracked_before && !valid.count(e.digest); }, "signed_out");
+}
+
 std::size_t session_tracker::size() {
   std::lock_guard lock(mutex_);
   return entries_.size();

@@ -1,12 +1,13 @@
 // session_tracker: which open WebSockets belong to which sign-in session, so that signing out,
-// an expired session or an administrator's password reset closes them at once. entries_ is
-// guarded by mutex_.
+// an expired session or an administrator's password reset closes them at once (and a session
+// ended by the command line, at the next sweep). entries_ is guarded by mutex_.
 #pragma once
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ public:
   void end_session(const std::string& token_digest);  // closes its connections
   void end_user(std::int64_t user_id);                 // closes every connection of a user
   void sweep(std::int64_t now_ms);                     // closes connections whose session expired
+  // Closes (as signed out) the connections whose session ended behind the server's back: deleted
+  // from the database by `coplan user passwd|role|disable`, which runs in another process.
+  // `still_valid` gets the distinct session digests tracked now and returns those still valid
+  // (one database query); it runs without the lock. Connections tracked while it runs are kept.
+  using session_check = std::function<std::set<std::string>(const std::vector<std::string>& digests)>;
+  void end_missing(const session_check& still_valid);
   void end_all(const std::string& code);               // closes every connection (server shutdown)
   std::size_t size();
 

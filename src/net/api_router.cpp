@@ -421,8 +421,10 @@ response api_router::create_unit(route_context& c) {
   if (!body.is_object() || !body.contains("partnership") || !body["partnership"].is_number_integer())
     return error_response(c.req, http::status::bad_request, "bad_request", "choose a partnership");
   auto partnership = svc_.accounts.partnership(body["partnership"].get<std::int64_t>());
-  bool member = partnership && std::any_of(partnership->members.begin(), partnership->members.end(),
-                                           [&](const store::user_record& m) { return m.id == c.user->id; });
+  // Coordinators and administrators are never members of units, so they cannot make one either.
+  bool member = store::account_store::may_join_units(c.user->role) && partnership &&
+                std::any_of(partnership->members.begin(), partnership->members.end(),
+                            [&](const store::user_record& m) { return m.id == c.user->id; });
   if (!member) return error_response(c.req, http::status::not_found, "unknown_partnership", "no such partnership");
   auto template_id = body.value("template", std::string("ubd"));
   if (!svc_.registry.templates().find(template_id))
@@ -530,6 +532,11 @@ response api_router::accept_invitation(route_context& c) {
   if (inv->expires_at <= now)
     return error_response(c.req, http::status::gone, "invitation_expired", "this invitation has expired; ask for a new one");
   std::optional<store::user_record> user = c.user;
+  // The invitation is for a role: a signed-in account of another role (a coordinator or an
+  // administrator opening the link, or a librarian given a teacher's link) cannot take it.
+  if (user && user->role != inv->role)
+    return error_response(c.req, http::status::forbidden, "invitation_role",
+                          "this invitation is for a " + inv->role + "; you are signed in as " + user->role);
   bool created = false;
   if (!user) {
     // A newcomer: the invitation makes their account, with the invited role.
@@ -828,6 +835,9 @@ response api_router::admin_update_user(route_context& c) {
     svc_.accounts.delete_sessions_of(target->id);
     svc_.sessions.end_user(target->id);
   }
+  // A new role reaches the open units now: made coordinator or administrator, they are no longer
+  // a member of any unit (account_store::may_join_units), and every message they send is refused.
+  if (b.contains("role")) svc_.registry.refresh_members();
   return json_response(c.req, http::status::ok, {{"user", user_json(*svc_.accounts.user_by_id(target->id))}});
 }
 

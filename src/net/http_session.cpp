@@ -1,6 +1,8 @@
 // HTTP connection handling and WebSocket upgrade, for plain TCP and TLS (see http_session.hpp).
 #include "net/http_session.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
@@ -134,10 +136,16 @@ void http_session<Stream>::do_upgrade(request req) {
       } else {
         std::string id(target.substr(prefix.size(), target.size() - prefix.size() - suffix.size()));
         auto unit = self->svc_.accounts.unit_by_public_id(id);
-        if (!unit || !self->svc_.accounts.is_member(unit->id, user->id))
+        if (!unit || !self->svc_.accounts.is_member(unit->id, user->id)) {
           refusal = error_response(req, http::status::not_found, "unknown_unit", "no such unit");
-        else
+        } else {
           authority = self->svc_.registry.open(*unit);
+          // The authority checks every message against its members in memory: one added from
+          // the command line while the unit is open is brought in now (the database said yes).
+          auto members = authority->members();
+          if (std::none_of(members.begin(), members.end(), [&](const unit::member_info& m) { return m.id == user->id; }))
+            self->svc_.registry.refresh_members();
+        }
       }
     } catch (const std::exception&) {
       refusal = error_response(req, http::status::internal_server_error, "internal", "the unit could not be opened");

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "log/event_log.hpp"
+
 namespace coplan::net {
 
 void raise_open_file_limit() {
@@ -93,13 +95,26 @@ unsigned short server::start() {
 }
 
 void server::do_sweep() {
-  sweep_timer_->expires_after(std::chrono::seconds(30));
+  sweep_timer_->expires_after(config_.session_sweep_interval);
   sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
-    sessions_.sweep(std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count());
+    // SQLite is read on the blocking pool, never on an io thread; one sweep at a time.
+    if (!sweeping_.exchange(true)) boost::asio::post(blocking_, [this] { sweep(); });
     do_sweep();
   });
+}
+
+void server::sweep() {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  try {
+    sessions_.sweep(now);
+    // `coplan user passwd|role|disable` deletes sessions in another process: one query finds them.
+    sessions_.end_missing([&](const std::vector<std::string>& digests) { return accounts_.live_sessions(digests, now); });
+    registry_.refresh_members();
+  } catch (const std::exception& e) {
+    log::event_log::write("error", "sweep_failed", {{"what", e.what()}});
+  }
+  sweeping_ = false;
 }
 
 void server::wait() {

@@ -72,8 +72,12 @@ private:
   std::unique_ptr<boost::asio::ssl::context> tls_;  // set when --tls-cert and --tls-key are given
   std::shared_ptr<listener> listener_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;  // closes WebSockets of expired sessions
+  // Every session_sweep_interval: closes WebSockets whose session expired or is gone from the
+  // database, and gives open units their members as the database has them (on blocking_).
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  std::atomic<bool> sweeping_{false};  // a sweep is running on blocking_
   void do_sweep();
+  void sweep();
   std::vector<std::thread> threads_;
 };
 

@@ -44,6 +44,9 @@ struct server_config {
   std::size_t max_http_connections_per_address = 256;  // HTTP connections (not yet WebSockets) per address; 0 = any
   std::chrono::milliseconds shutdown_grace{2000};  // SIGTERM: time to close sockets and finish commits
   std::chrono::hours session_lifetime{24 * 14};    // sign-in session
+  // How often open WebSockets are checked against their sessions (expired, or deleted by the
+  // command line) and open units against the database's memberships.
+  std::chrono::milliseconds session_sweep_interval{30'000};
   std::chrono::hours invitation_lifetime{24 * 7};  // invitation link
   std::size_t signin_failures_per_account = 10;    // per minute; more are refused unchecked
   std::size_t signin_failures_per_address = 30;    // per minute

@@ -88,6 +88,7 @@ void ws_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   }
   std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
+  if (closing_) return;  // refused for good: what it sends now is not read
   on_message(std::move(text));
   if (!finished_) do_read();
 }
@@ -133,7 +134,7 @@ void ws_session<Stream>::deliver(std::shared_ptr<const std::string> message) {
 
 template <class Stream>
 void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) {
-  if (finished_) return;
+  if (finished_ || closing_) return;
   if (queue_.size() >= svc_.config.max_queue_messages ||
       queued_bytes_ + message->size() > svc_.config.max_queue_bytes) {
     // A client that does not read is dropped rather than buffered without bound.
@@ -165,13 +166,23 @@ void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
   queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
   if (!queue_.empty() && !finished_) do_write();
+  else if (queue_.empty() && closing_) do_close(*closing_);
 }
 
 template <class Stream>
 void ws_session<Stream>::close_from_unit(const std::string& code) {
   boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), code] {
+    // No longer a member: 4003, after the error that says so; the client should not come back.
+    if (code == "not_a_member") return self->close_after_queue(websocket::close_reason(static_cast<websocket::close_code>(4003), code));
     self->do_close(websocket::close_reason(websocket::close_code::try_again_later, code));
   });
+}
+
+template <class Stream>
+void ws_session<Stream>::close_after_queue(websocket::close_reason reason) {
+  if (finished_ || closing_) return;
+  if (queue_.empty() && !writing_) return do_close(reason);
+  closing_ = std::move(reason);
 }
 
 template <class Stream>

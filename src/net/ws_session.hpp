@@ -5,6 +5,7 @@
 #pragma once
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/beast/core.hpp>
@@ -44,6 +45,8 @@ private:
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close(boost::beast::websocket::close_reason reason);
+  // Closes once what is queued (the error saying why) is written; nothing more is queued or read.
+  void close_after_queue(boost::beast::websocket::close_reason reason);
   void finish();
 
   boost::beast::websocket::stream<Stream> ws_;
@@ -56,6 +59,7 @@ private:
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+  std::optional<boost::beast::websocket::close_reason> closing_;  // set by close_after_queue
   bool joined_ = false;
   bool finished_ = false;
   bool counted_ = false;  // registered with svc_.per_user

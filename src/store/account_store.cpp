@@ -1,11 +1,16 @@
 // Accounts, sessions, partnerships and units in SQLite (see account_store.hpp).
 #include "store/account_store.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace coplan::store {
 
 namespace {
+
+// The roles that may be members of units (may_join_units), as SQL: the other roles never see a
+// unit, even with a row in unit_members.
+constexpr const char* unit_roles_sql = "('librarian', 'teacher')";
 
 constexpr const char* user_columns = "id, username, display_name, role, password_hash, coalesce(school_id, 0), disabled";
 
@@ -14,6 +19,8 @@ user_record user_of(const statement& st) {
 }
 
 }  // namespace
+
+bool account_store::may_join_units(const std::string& role) { return role == "librarian" || role == "teacher"; }
 
 std::int64_t account_store::create_user(const std::string& username, const std::string& display_name,
                                         const std::string& role, const std::string& password_hash) {
@@ -207,6 +214,29 @@ void account_store::create_session(const std::string& token_hash, std::int64_t u
   purge.run();
 }
 
+std::set<std::string> account_store::live_sessions(const std::vector<std::string>& token_hashes, std::int64_t now) {
+  std::set<std::string> out;
+  constexpr std::size_t chunk = 500;  // SQLite's limit on parameters is far above this
+  auto db = store_.borrow();
+  for (std::size_t from = 0; from < token_hashes.size(); from += chunk) {
+    auto n = std::min(chunk, token_hashes.size() - from);
+    std::string sql =
+        "SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.expires_at > ? AND u.disabled = 0 AND s.token_hash IN (?";
+    for (std::size_t i = 1; i < n; ++i) sql += ",?";
+    sql += ")";
+    auto st = db->prepare(sql);
+    st.bind(1, now);
+    for (std::size_t i = 0; i < n; ++i)
+      st.bind_blob(static_cast<int>(i) + 2, token_hashes[from + i].data(), token_hashes[from + i].size());
+    while (st.step()) {
+      auto b = st.blob(0);
+      out.emplace(b.begin(), b.end());
+    }
+  }
+  return out;
+}
+
 std::optional<user_record> account_store::session_user(const std::string& token_hash, std::int64_t now) {
   auto db = store_.borrow();
   auto st = db->prepare(
@@ -300,8 +330,8 @@ std::optional<unit_record> account_store::unit_by_public_id(const std::string& p
 std::vector<unit_record> account_store::units_for_user(std::int64_t user_id) {
   auto db = store_.borrow();
   auto st = db->prepare(std::string("SELECT ") + unit_columns +
-                        " FROM units u JOIN unit_members m ON m.unit_id = u.id WHERE m.user_id = ? "
-                        "ORDER BY u.created_at DESC, u.id DESC");
+                        " FROM units u JOIN unit_members m ON m.unit_id = u.id JOIN users r ON r.id = m.user_id "
+                        "WHERE m.user_id = ? AND r.role IN " + unit_roles_sql + " ORDER BY u.created_at DESC, u.id DESC");
   st.bind(1, user_id);
   std::vector<unit_record> out;
   while (st.step()) out.push_back(unit_of(st));
@@ -312,7 +342,7 @@ std::vector<unit_record> account_store::units_for_school(std::int64_t school_id)
   auto db = store_.borrow();
   auto st = db->prepare(std::string("SELECT ") + unit_columns +
                         " FROM units u WHERE u.id IN (SELECT m.unit_id FROM unit_members m JOIN users s ON s.id = m.user_id "
-                        "WHERE s.school_id = ?) ORDER BY u.created_at, u.id");
+                        "WHERE s.school_id = ? AND s.role IN " + unit_roles_sql + ") ORDER BY u.created_at, u.id");
   st.bind(1, school_id);
   std::vector<unit_record> out;
   while (st.step()) out.push_back(unit_of(st));
@@ -349,19 +379,39 @@ std::optional<partnership_record> account_store::partnership(std::int64_t id) {
 
 bool account_store::is_member(std::int64_t unit_id, std::int64_t user_id) {
   auto db = store_.borrow();
-  auto st = db->prepare("SELECT 1 FROM unit_members WHERE unit_id = ? AND user_id = ?");
+  auto st = db->prepare(std::string("SELECT 1 FROM unit_members m JOIN users u ON u.id = m.user_id "
+                                    "WHERE m.unit_id = ? AND m.user_id = ? AND u.role IN ") + unit_roles_sql);
   st.bind(1, unit_id).bind(2, user_id);
   return st.step();
 }
 
 std::vector<user_record> account_store::unit_members(std::int64_t unit_id) {
   auto db = store_.borrow();
-  auto st = db->prepare(
+  auto st = db->prepare(std::string(
       "SELECT u.id, u.username, u.display_name, u.role, '', coalesce(u.school_id, 0), u.disabled FROM users u "
-      "JOIN unit_members m ON m.user_id = u.id WHERE m.unit_id = ? ORDER BY u.id");
+      "JOIN unit_members m ON m.user_id = u.id WHERE m.unit_id = ? AND u.role IN ") + unit_roles_sql + " ORDER BY u.id");
   st.bind(1, unit_id);
   std::vector<user_record> out;
   while (st.step()) out.push_back(user_of(st));
+  return out;
+}
+
+std::map<std::int64_t, std::vector<user_record>> account_store::members_of_units(const std::vector<std::int64_t>& unit_ids) {
+  std::map<std::int64_t, std::vector<user_record>> out;
+  if (unit_ids.empty()) return out;
+  for (auto id : unit_ids) out[id];  // a unit left with no member is in the answer too
+  auto list = std::string("[");
+  for (auto id : unit_ids) list += (list.size() > 1 ? "," : "") + std::to_string(id);
+  list += "]";
+  auto db = store_.borrow();
+  auto st = db->prepare(std::string(
+      "SELECT m.unit_id, u.id, u.username, u.display_name, u.role, '', coalesce(u.school_id, 0), u.disabled FROM users u "
+      "JOIN unit_members m ON m.user_id = u.id WHERE m.unit_id IN (SELECT value FROM json_each(?)) AND u.role IN ") +
+      unit_roles_sql + " ORDER BY m.unit_id, u.id");
+  st.bind(1, list);
+  while (st.step())
+    out[st.int64(0)].push_back(user_record{st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6),
+                                           st.int64(7) != 0, 0});
   return out;
 }
 

@@ -2,7 +2,9 @@
 // Every query is a prepared statement; connections come from the store's pool.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +64,11 @@ class account_store {
 public:
   explicit account_store(store& s) : store_(s) {}
 
+  // Only librarians and teachers are members of units: every membership query below (is_member,
+  // unit_members, units_for_user, …) leaves out a user of another role, even one with a row in
+  // unit_members (a teacher later made coordinator or administrator sees no unit at all).
+  static bool may_join_units(const std::string& role);
+
   std::int64_t create_user(const std::string& username, const std::string& display_name, const std::string& role,
                            const std::string& password_hash);
   std::optional<user_record> user_by_name(const std::string& username);
@@ -94,6 +101,9 @@ public:
   void create_session(const std::string& token_hash, std::int64_t user_id, std::int64_t now, std::int64_t expires_at);
   std::optional<user_record> session_user(const std::string& token_hash, std::int64_t now);
   void delete_session(const std::string& token_hash);
+  // Which of `token_hashes` are still valid sessions (not deleted, not expired, account not
+  // disabled): one query for up to 500 of them.
+  std::set<std::string> live_sessions(const std::vector<std::string>& token_hashes, std::int64_t now);
 
   std::int64_t create_partnership(const std::string& name, const std::vector<std::int64_t>& members);
   std::vector<partnership_record> partnerships_for_user(std::int64_t user_id);
@@ -108,6 +118,8 @@ public:
   std::vector<unit_record> units_for_school(std::int64_t school_id);
   bool is_member(std::int64_t unit_id, std::int64_t user_id);
   std::vector<user_record> unit_members(std::int64_t unit_id);
+  // unit_members of several units in one query (every id asked for is a key of the answer).
+  std::map<std::int64_t, std::vector<user_record>> members_of_units(const std::vector<std::int64_t>& unit_ids);
   void set_unit_title(std::int64_t unit_id, const std::string& title);
   void set_archived(std::int64_t unit_id, bool archived);
 

@@ -45,8 +45,9 @@ using client_message = std::variant<hello_msg, push_msg, command_msg, presence_m
 // Throws coded_error: bad_json, bad_message, unknown_type, bad_changes, bad_unicode, bad_command, too_large.
 client_message parse_client_message(std::string_view text, const unit_limits& limits);
 
-// Every message type a client may send on a unit's WebSocket (the authorization-matrix test walks
-// this list). All of them need membership of the unit, checked when the WebSocket opens.
+// Every message type a client may send on a unit's WebSocket, read from the table the parser
+// dispatches on (the authorization-matrix test walks this list). All of them need membership of
+// the unit: checked when the WebSocket opens, and again by the unit's authority for every message.
 const std::vector<std::string>& client_message_types();
 
 // Client ids: 1–64 printable ASCII characters.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 
+#include "store/account_store.hpp"
 #include "text/coded_error.hpp"
 #include "unit/wire.hpp"
 
@@ -87,20 +88,59 @@ std::vector<member_info> unit_authority::members() const {
 
 void unit_authority::add_member(member_info m) {
   boost::asio::post(strand_, [self = shared_from_this(), m = std::move(m)] {
-    std::set<std::uint32_t> ids;
-    auto list = nlohmann::json::array();
     {
       std::lock_guard lock(self->summary_mutex_);
       if (std::none_of(self->members_.begin(), self->members_.end(), [&](const member_info& x) { return x.id == m.id; }))
         self->members_.push_back(m);
-      for (const auto& x : self->members_) {
-        ids.insert(x.id);
-        list.push_back({{"id", x.id}, {"name", x.name}, {"role", x.role}});
-      }
     }
-    self->doc_.set_members(std::move(ids));
-    self->broadcast(wire::of({{"type", "members"}, {"members", std::move(list)}}));
+    self->broadcast_members();
   });
+}
+
+void unit_authority::set_members(std::vector<member_info> members) {
+  boost::asio::post(strand_, [self = shared_from_this(), members = std::move(members)]() mutable {
+    std::erase_if(members, [](const member_info& m) { return !store::account_store::may_join_units(m.role); });
+    auto same = [](const member_info& a, const member_info& b) { return a.id == b.id && a.name == b.name && a.role == b.role; };
+    {
+      std::lock_guard lock(self->summary_mutex_);
+      if (std::equal(members.begin(), members.end(), self->members_.begin(), self->members_.end(), same)) return;
+      self->members_ = std::move(members);
+    }
+    // Those no longer members go first, so they are not told who the members are now.
+    std::vector<std::shared_ptr<unit_subscriber>> gone;
+    for (const auto& e : self->subs_)
+      if (!self->may_act(e.user))
+        if (auto sub = e.sub.lock()) gone.push_back(std::move(sub));
+    for (const auto& sub : gone) self->refuse_non_member(sub);
+    self->broadcast_members();
+  });
+}
+
+void unit_authority::broadcast_members() {
+  std::set<std::uint32_t> ids;
+  auto list = nlohmann::json::array();
+  {
+    std::lock_guard lock(summary_mutex_);
+    for (const auto& x : members_) {
+      ids.insert(x.id);
+      list.push_back({{"id", x.id}, {"name", x.name}, {"role", x.role}});
+    }
+  }
+  doc_.set_members(std::move(ids));
+  broadcast(wire::of({{"type", "members"}, {"members", std::move(list)}}));
+}
+
+bool unit_authority::may_act(std::uint32_t user) const {
+  // members_ changes on the strand only, so reading it here needs no lock.
+  return std::any_of(members_.begin(), members_.end(), [&](const member_info& m) {
+    return m.id == user && store::account_store::may_join_units(m.role);
+  });
+}
+
+void unit_authority::refuse_non_member(const std::shared_ptr<unit_subscriber>& sub) {
+  sub->deliver(wire::error("not_a_member", "you are not a member of this unit (any more); nothing was changed"));
+  do_leave(sub.get());
+  sub->close_from_unit("not_a_member");
 }
 
 unit_authority::summary unit_authority::current_summary() const {
@@ -152,6 +192,7 @@ void unit_authority::do_join(std::shared_ptr<unit_subscriber> sub, std::uint32_t
     sub->close_from_unit("storage_failed");
     return;
   }
+  if (!may_act(user)) return refuse_non_member(sub);
   if (pending_commits_ > 0) {
     // Serve once every in-flight op is durable, so the new client only ever sees committed state.
     waiting_joins_.push_back({std::move(sub), user, std::move(hello)});
@@ -181,6 +222,7 @@ void unit_authority::do_leave(unit_subscriber* sub) {
 
 void unit_authority::do_handle(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, client_message msg) {
   if (failed_) return;
+  if (!may_act(user)) return refuse_non_member(sub);
   if (!waiting_joins_.empty() && (std::holds_alternative<push_msg>(msg) || std::holds_alternative<command_msg>(msg))) {
     // Changes wait behind the joins so the joins see a state with nothing in flight.
     deferred_.push_back([this, self = shared_from_this(), sub = std::move(sub), user, msg = std::move(msg)]() mutable {

@@ -102,6 +102,10 @@ public:
   std::vector<member_info> members() const;
   // A member joined the unit (an accepted invitation): tell everyone connected. Thread-safe.
   void add_member(member_info m);
+  // The unit's members as the database has them now (a role changed, a member removed or added
+  // from the command line): when the list changed, anyone connected who is no longer a member is
+  // refused (not_a_member) and disconnected, and the others are told. Thread-safe.
+  void set_members(std::vector<member_info> members);
 
   bool failed() const { return failed_.load(); }
   const unit_identity& identity() const { return identity_; }
@@ -127,6 +131,13 @@ private:
   void do_command(const std::shared_ptr<unit_subscriber>& sub, std::uint32_t user, command_msg& m);
   void do_presence(unit_subscriber* sub, presence_msg& m);
   void do_leave(unit_subscriber* sub);
+  // Whether `user` may act in this unit now: in members_, with a role that may join units. Every
+  // join and every message is checked, so a member removed or made coordinator is refused.
+  bool may_act(std::uint32_t user) const;
+  // Refuses a join or message of someone who is not (or no longer) a member: an error, then the
+  // connection is closed; nothing changes.
+  void refuse_non_member(const std::shared_ptr<unit_subscriber>& sub);
+  void broadcast_members();
   // Persists accepted updates; once committed, broadcasts them and calls `after` (on the strand).
   void commit_text(std::string stream, std::vector<std::shared_ptr<const text_update>> accepted,
                    std::function<void(bool ok)> after);

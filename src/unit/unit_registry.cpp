@@ -60,6 +60,20 @@ store::unit_record unit_registry::create_unit(std::int64_t partnership_id, const
   return *accounts_.unit_by_public_id(public_id);
 }
 
+void unit_registry::refresh_members() {
+  auto open_units = live();
+  if (open_units.empty()) return;
+  std::vector<std::int64_t> ids;
+  for (const auto& a : open_units) ids.push_back(a->identity().id);
+  auto members = accounts_.members_of_units(ids);
+  for (const auto& a : open_units) {
+    std::vector<member_info> list;
+    for (const auto& m : members[a->identity().id])
+      list.push_back({static_cast<std::uint32_t>(m.id), m.display_name, m.role});
+    a->set_members(std::move(list));
+  }
+}
+
 std::vector<std::shared_ptr<unit_authority>> unit_registry::live() {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<unit_authority>> out;

@@ -31,6 +31,9 @@ public:
   store::unit_record create_unit(std::int64_t partnership_id, const std::string& template_id, const std::string& title,
                                  std::int64_t created_by, const std::vector<std::int64_t>& members,
                                  const unit_doc* initial = nullptr, std::int64_t copied_from = 0);
+  // Gives every open unit its members as the database has them now (one query), so a role change
+  // or a membership changed from the command line reaches the units in memory. Blocking.
+  void refresh_members();
   // Authorities currently alive (metrics, shutdown).
   std::vector<std::shared_ptr<unit_authority>> live();
   std::size_t open_count();

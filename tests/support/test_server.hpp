@@ -1,5 +1,6 @@
 // test_server: a real Coplan server on port 0 over a temporary data folder, with two partners
-// (librarian "lib", teacher "tea"), an outsider ("out") and one unit.
+// (librarian "lib", teacher "tea") and their unit, and an outsider ("out", a teacher) in a
+// partnership of their own with librarian "oli" (no unit yet: other_partnership()).
 #pragma once
 #include <functional>
 #include <memory>
@@ -43,6 +44,8 @@ public:
     out_ = a.create_user("out", "Otto Outsider", "teacher", h.hash("correct horse"));
     auto p = a.create_partnership("Lee & Tess", {lib_, tea_});
     unit_ = srv_->registry().create_unit(p, "ubd", "Test unit", tea_, {lib_, tea_}).public_id;
+    auto oli = a.create_user("oli", "Oli Otherlib", "librarian", h.hash("correct horse"));
+    other_partnership_ = a.create_partnership("Otto & Oli", {out_, oli});
   }
 
   void start() {
@@ -63,6 +66,8 @@ public:
   const temp_dir& dir() const { return dir_; }
   std::int64_t lib() const { return lib_; }
   std::int64_t tea() const { return tea_; }
+  std::int64_t out() const { return out_; }
+  std::int64_t other_partnership() const { return other_partnership_; }  // the outsider's
 
   // A member's WebSocket, signed in and past hello.
   std::unique_ptr<ws_client> join(const std::string& user, const std::string& client_id, nlohmann::json* welcome = nullptr) {
@@ -79,6 +84,7 @@ private:
   std::unique_ptr<net::server> srv_;
   unsigned short port_ = 0;
   std::int64_t lib_ = 0, tea_ = 0, out_ = 0;
+  std::int64_t other_partnership_ = 0;
   std::string unit_;
 };
 
