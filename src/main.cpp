@@ -88,6 +88,8 @@ int serve(const std::vector<std::string>& args) {
        "HTTP connections one client address may hold open (0 = no limit)")
       ("tls-cert", po::value(&c.tls_cert), "PEM certificate chain: serve HTTPS and WSS")
       ("tls-key", po::value(&c.tls_key), "PEM private key for --tls-cert")
+      ("trust-proxy", po::bool_switch(&c.trust_proxy),
+       "behind a reverse proxy: client address from X-Forwarded-For, Secure cookie when X-Forwarded-Proto is https")
       ("demo", po::bool_switch(&demo), "create the demo partnership when the database is empty");
   po::variables_map vm;
   if (!cli::parse_command_line(args, opts, vm)) return 0;

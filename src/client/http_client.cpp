@@ -11,7 +11,8 @@ namespace beast = boost::beast;
 using tcp = boost::asio::ip::tcp;
 
 http_reply http_call(const std::string& host, unsigned short port, http::verb verb, const std::string& target,
-                     const std::string& body, const std::string& cookie, const std::string& origin) {
+                     const std::string& body, const std::string& cookie, const std::string& origin,
+                     const std::vector<std::pair<std::string, std::string>>& headers) {
   boost::asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(boost::asio::ip::make_address(host), port));
@@ -19,6 +20,7 @@ http_reply http_call(const std::string& host, unsigned short port, http::verb ve
   req.set(http::field::host, host + ":" + std::to_string(port));
   if (!cookie.empty()) req.set(http::field::cookie, cookie);
   if (!origin.empty()) req.set(http::field::origin, origin);
+  for (const auto& [name, value] : headers) req.set(name, value);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
     req.body() = body;

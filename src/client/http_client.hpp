@@ -2,6 +2,8 @@
 // benchmarks and the tests: one request per connection, JSON bodies, the session cookie.
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -17,7 +19,8 @@ struct http_reply {
 };
 
 http_reply http_call(const std::string& host, unsigned short port, http::verb verb, const std::string& target,
-                     const std::string& body = "", const std::string& cookie = "", const std::string& origin = "");
+                     const std::string& body = "", const std::string& cookie = "", const std::string& origin = "",
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // Signs in and returns the "coplan_session=..." cookie. Throws when refused.
 std::string sign_in(const std::string& host, unsigned short port, const std::string& user, const std::string& password);

@@ -214,6 +214,22 @@ void api_router::audit(const route_context& c, const std::string& action, const 
   svc_.accounts.audit(u ? u->id : 0, u ? u->username : "", action, detail.dump(), c.peer);
 }
 
+std::string api_router::client_address(const request& req, const std::string& peer) const {
+  if (!svc_.config.trust_proxy) return peer;
+  std::string_view forwarded = req["X-Forwarded-For"];
+  // The last entry is the one our proxy added (earlier ones come from the client and can be forged).
+  auto comma = forwarded.rfind(',');
+  if (comma != std::string_view::npos) forwarded.remove_prefix(comma + 1);
+  while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
+  while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
+  if (forwarded.empty() || forwarded.size() > 64) return peer;
+  return std::string(forwarded);
+}
+
+bool api_router::secure_request(const request& req) const {
+  return svc_.config.secure_cookies || (svc_.config.trust_proxy && req["X-Forwarded-Proto"] == "https");
+}
+
 response api_router::handle(const request& req, const std::string& peer) {
   std::string_view target = req.target();
   std::string path(target.substr(0, target.find('?')));
@@ -227,7 +243,7 @@ response api_router::handle(const request& req, const std::string& peer) {
   try {
     bool path_known = false;
     for (const auto& r : routes()) {
-      route_context c{req, peer, std::nullopt, std::nullopt, {}};
+      route_context c{req, client_address(req, peer), std::nullopt, std::nullopt, {}};
       if (!match(r.pattern, path, c.params)) continue;
       path_known = true;
       if (r.method != req.method()) continue;
@@ -281,7 +297,7 @@ response api_router::start_session(const route_context& c, const store::user_rec
   svc_.accounts.create_session(auth::token_digest(token), user.id, now, now + lifetime.count() * 1000);
   body["user"] = user_json(user);
   auto res = json_response(c.req, http::status::ok, body);
-  res.set(http::field::set_cookie, auth::session_cookie::set(token, lifetime, svc_.config.secure_cookies));
+  res.set(http::field::set_cookie, auth::session_cookie::set(token, lifetime, secure_request(c.req)));
   return res;
 }
 
@@ -325,7 +341,7 @@ response api_router::sign_out(route_context& c) {
     if (c.user) audit(c, "signout");
   }
   auto res = json_response(c.req, http::status::ok, {{"signedOut", true}});
-  res.set(http::field::set_cookie, auth::session_cookie::clear(svc_.config.secure_cookies));
+  res.set(http::field::set_cookie, auth::session_cookie::clear(secure_request(c.req)));
   return res;
 }
 

@@ -52,6 +52,10 @@ public:
   static const std::vector<api_route>& routes();
 
   response handle(const request& req, const std::string& peer);
+  // The client's address: `peer`, or behind a trusted proxy the last X-Forwarded-For entry.
+  std::string client_address(const request& req, const std::string& peer) const;
+  // Whether the client reached us over HTTPS (our own TLS, or a trusted proxy's).
+  bool secure_request(const request& req) const;
   // The user whose session cookie `req` carries, if the session is valid.
   std::optional<store::user_record> authenticate(const request& req);
   // True when the request's Origin header (if any) is this server or an allowed origin, and the

@@ -27,6 +27,9 @@ struct server_config {
   auth::hash_cost hash_cost = auth::hash_cost::interactive;
   std::vector<std::string> allowed_origins;  // besides the request's own host
   bool secure_cookies = false;
+  // Behind a reverse proxy: the client's address is the last one in X-Forwarded-For, and a request
+  // with X-Forwarded-Proto: https gets a Secure cookie. Only set it when a proxy sets both headers.
+  bool trust_proxy = false;
 
   // Named limits.
   std::size_t max_message_bytes = 1 << 20;         // one WebSocket message

@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <regex>
+#include <set>
 
 #include "auth/session_cookie.hpp"
 #include "auth/tokens.hpp"
@@ -570,4 +571,50 @@ TEST(Access, PasswordsAreCheckedAndTheAuditLogRecordsWhoDidWhatFromWhere) {
   for (const char* a : {"signin", "signin_failed", "user_created", "invitation_created", "export"})
     EXPECT_TRUE(actions.count(a)) << a;
   EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/admin/audit", "", lib).status, 403u);
+}
+
+// Behind a reverse proxy (--trust-proxy): sign-in limits and the audit log use the client's address
+// from the proxy's X-Forwarded-For entry (not one a client wrote before it), and the cookie is
+// Secure when the proxy says the request came over HTTPS. Without the option the headers are ignored.
+TEST(Access, BehindATrustedProxyTheClientAddressAndHttpsComeFromItsHeaders) {
+  test_server ts([](net::server_config& c) {
+    c.trust_proxy = true;
+    c.signin_failures_per_address = 3;
+  });
+  auto from = [](const std::string& address) {
+    return std::vector<std::pair<std::string, std::string>>{{"X-Forwarded-For", "6.6.6.6, " + address}};
+  };
+  auto bad = R"({"username":"lib","password":"wrong wrong"})", good = R"({"username":"tea","password":"correct horse"})";
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", bad, "", "", from("10.0.0.1")).status, 401u);
+  auto blocked = http_call(ts.port(), http::verb::post, "/api/signin", good, "", "", from("10.0.0.1"));
+  EXPECT_EQ(blocked.status, 429u) << blocked.body.dump();
+  // Another client behind the same proxy (same TCP peer) is not blocked.
+  auto other = http_call(ts.port(), http::verb::post, "/api/signin", good, "", "", from("10.0.0.2"));
+  EXPECT_EQ(other.status, 200u) << other.body.dump();
+  EXPECT_EQ(other.set_cookie.find("Secure"), std::string::npos);
+  auto https = http_call(ts.port(), http::verb::post, "/api/signin", good, "", "",
+                         {{"X-Forwarded-For", "10.0.0.3"}, {"X-Forwarded-Proto", "https"}});
+  EXPECT_NE(https.set_cookie.find("Secure"), std::string::npos) << https.set_cookie;
+
+  ts.server().accounts().create_user("admin", "Ada", "admin", ts.server().hasher().hash("correct horse"));
+  auto admin = sign_in(ts.port(), "admin");
+  std::set<std::string> addresses;
+  auto audit = http_call(ts.port(), http::verb::get, "/api/admin/audit", "", admin);
+  ASSERT_EQ(audit.status, 200u) << audit.body.dump();
+  for (const auto& e : audit.body["entries"]) addresses.insert(e["address"].get<std::string>());
+  for (const char* a : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) EXPECT_TRUE(addresses.count(a)) << a << " in " << json(addresses).dump();
+  EXPECT_FALSE(addresses.count("6.6.6.6")) << "a client-written X-Forwarded-For entry was trusted";
+}
+
+TEST(Access, WithoutTrustProxyForwardedHeadersAreIgnored) {
+  test_server ts;
+  auto r = http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"tea","password":"correct horse"})", "", "",
+                     {{"X-Forwarded-For", "10.0.0.9"}, {"X-Forwarded-Proto", "https"}});
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.set_cookie.find("Secure"), std::string::npos);
+  ts.server().accounts().create_user("admin", "Ada", "admin", ts.server().hasher().hash("correct horse"));
+  auto admin = sign_in(ts.port(), "admin");
+  for (const auto& e : http_call(ts.port(), http::verb::get, "/api/admin/audit", "", admin).body["entries"])
+    EXPECT_EQ(e["address"], "127.0.0.1");
 }

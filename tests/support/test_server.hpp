@@ -18,8 +18,9 @@ using client::ws_client;
 
 inline client::http_reply http_call(unsigned short port, http::verb verb, const std::string& target,
                                     const std::string& body = "", const std::string& cookie = "",
-                                    const std::string& origin = "") {
-  return client::http_call("127.0.0.1", port, verb, target, body, cookie, origin);
+                                    const std::string& origin = "",
+                                    const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  return client::http_call("127.0.0.1", port, verb, target, body, cookie, origin, headers);
 }
 
 inline std::string sign_in(unsigned short port, const std::string& user, const std::string& password = "correct horse") {

@@ -19,7 +19,7 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null;
 }
 
-export type ConnectionStatus = "connecting" | "online" | "offline" | "signedout" | "closed";
+export type ConnectionStatus = "connecting" | "online" | "offline" | "signedout" | "removed" | "closed";
 
 export interface Presence {
   user: number;
@@ -243,6 +243,12 @@ export class UnitConnection implements PeerLink {
       if (this.pingTimer) clearInterval(this.pingTimer);
       for (const p of this.peers.values()) p.onDisconnected();
       if (this.closedByUser) return;
+      if (ev.code === 4003) {
+        // No longer a member of this unit (removed, or the account's role changed): retrying
+        // cannot help. What is unsent stays in this browser's offline store.
+        this.setStatus("removed");
+        return;
+      }
       if (ev.code === 4001 || this.status === "signedout") {
         // The sign-in session ended: keep everything here, try again slowly (after a new sign-in
         // in another tab the cookie is valid again and the connection comes back by itself).

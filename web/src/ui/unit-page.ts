@@ -124,6 +124,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     const n = conn.unconfirmed();
     if (s === "online") return n ? "Saving…" : "All changes saved";
     if (s === "offline") return n ? `Offline — ${n} unsaved change${n === 1 ? "" : "s"} kept here, will sync` : "Offline — reconnecting…";
+    if (s === "removed") return "You are no longer a member of this unit";
     if (s === "signedout") return n ? `Signed out — ${n} unsaved change${n === 1 ? "" : "s"} kept here until you sign in again` : "Signed out";
     return s === "closed" ? "Closed" : "Connecting…";
   };
@@ -492,6 +493,10 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       main.replaceChildren(
         h("p", { class: "cp-loading" }, "You are offline, and this unit has not been opened on this computer before. It will open as soon as the connection comes back."),
       );
+    if (s === "removed")
+      toast("You are no longer a member of this unit, so changes here are not saved. Ask your partner to invite you again if this is a mistake.", {
+        label: "Home", run: () => (window.location.href = "/"),
+      });
     if (s === "signedout")
       toast("You were signed out (from another tab, or your session ended). Sign in again to keep working; what you typed here stays in this tab.", {
         label: "Sign in", run: () => window.open("/signin", "_blank"),
