@@ -20,7 +20,7 @@ http_reply http_call(const std::string& host, unsigned short port, http::verb ve
   req.set(http::field::host, host + ":" + std::to_string(port));
   if (!cookie.empty()) req.set(http::field::cookie, cookie);
   if (!origin.empty()) req.set(http::field::origin, origin);
-  for (const auto& [name, value] : headers) req.set(name, value);
+  for (const auto& [name, value] : headers) req.insert(name, value);
   if (!body.empty()) {
     req.set(http::field::content_type, "application/json");
     req.body() = body;

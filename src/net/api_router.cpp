@@ -7,6 +7,8 @@
 #include <charconv>
 #include <chrono>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "auth/password_policy.hpp"
 #include "auth/session_cookie.hpp"
 #include "auth/tokens.hpp"
@@ -216,14 +218,18 @@ void api_router::audit(const route_context& c, const std::string& action, const 
 
 std::string api_router::client_address(const request& req, const std::string& peer) const {
   if (!svc_.config.trust_proxy) return peer;
-  std::string_view forwarded = req["X-Forwarded-For"];
-  // The last entry is the one our proxy added (earlier ones come from the client and can be forged).
+  // The last entry of the last X-Forwarded-For line is the one our proxy added (earlier entries and
+  // lines come from the client and can be forged; some proxies add a line rather than extend one).
+  std::string_view forwarded;
+  for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) forwarded = it->value();
   auto comma = forwarded.rfind(',');
   if (comma != std::string_view::npos) forwarded.remove_prefix(comma + 1);
   while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
   while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
-  if (forwarded.empty() || forwarded.size() > 64) return peer;
-  return std::string(forwarded);
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(std::string(forwarded), ec);
+  if (forwarded.empty() || ec) return peer;  // not an address: the proxy's own is safer than a made-up one
+  return address.to_string();
 }
 
 bool api_router::secure_request(const request& req) const {
@@ -615,6 +621,20 @@ response api_router::restore(route_context& c) {
     auto version = authority->server_edit(
         stream, [&target](const text::text_buffer& now) { return text::change_set::between(now.to_u16(), target); }, author);
     return json_response(c.req, http::status::ok, {{"restored", stream}, {"version", version}});
+  }
+  if (body.contains("field") && body["field"].is_string()) {
+    // A scalar value (a date, an approach, the grade, the phase …) as it was then, set again now.
+    auto block = body.contains("block") && body["block"].is_string() ? body["block"].get<std::string>() : std::string("unit");
+    auto field = body["field"].get<std::string>();
+    auto past = svc_.history.value_at(*c.unit, op, block, field);
+    if (!past) return error_response(c.req, http::status::not_found, "unknown_block", "that block did not exist then");
+    unit::command cmd;
+    cmd.op = unit::command_op::set_value;
+    cmd.block = block;
+    cmd.field = field;
+    cmd.value = *past;
+    authority->server_command(cmd, author);
+    return json_response(c.req, http::status::ok, {{"restored", field}, {"block", block}});
   }
   if (body.contains("block") && body["block"].is_string()) {
     unit::command cmd;

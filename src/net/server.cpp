@@ -67,6 +67,10 @@ server::server(server_config config)
 
 server::~server() {
   stop();
+  // Commit what is queued while the registry is alive: a queued phase change runs the reflection
+  // hook, which reads the registry's templates (members are destroyed in reverse order, and
+  // writer_ outlives registry_). Bug found in review: a phase change queued at shutdown.
+  writer_.flush();
   // Connections and units still referenced by pending handlers are destroyed with ioc_; their
   // final snapshots go to writer_, which outlives them and flushes when it stops.
 }

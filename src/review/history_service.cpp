@@ -185,6 +185,21 @@ std::optional<std::string> history_service::text_at(const store::unit_record& un
   return s->text.to_utf8();
 }
 
+std::optional<nlohmann::json> history_service::value_at(const store::unit_record& unit, std::uint64_t op,
+                                                       const std::string& block, const std::string& field) {
+  std::lock_guard lock(mutex_);
+  auto& h = refresh(unit);
+  const auto& doc = replay_to(h, op).doc();
+  const std::map<std::string, nlohmann::json>* values = &doc.unit_values();
+  if (block != "unit") {
+    const auto* b = doc.find_block(block);
+    if (!b) return std::nullopt;
+    values = &b->values;
+  }
+  auto it = values->find(field);
+  return it == values->end() ? nlohmann::json(nullptr) : it->second;
+}
+
 nlohmann::json history_service::blame(const store::unit_record& unit) {
   std::lock_guard lock(mutex_);
   auto& h = refresh(unit);

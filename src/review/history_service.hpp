@@ -49,6 +49,10 @@ public:
   // The text of `stream` after `op` ops (for restoring a field from the past); nothing when the
   // stream did not exist then.
   std::optional<std::string> text_at(const store::unit_record& unit, std::uint64_t op, const std::string& stream);
+  // A scalar value of the unit ("unit") or of a block as it was after `op` ops (null when unset);
+  // nothing when the block did not exist then.
+  std::optional<nlohmann::json> value_at(const store::unit_record& unit, std::uint64_t op, const std::string& block,
+                                         const std::string& field);
 
 private:
   struct op_meta {

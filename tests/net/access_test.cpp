@@ -596,6 +596,11 @@ TEST(Access, BehindATrustedProxyTheClientAddressAndHttpsComeFromItsHeaders) {
   auto https = http_call(ts.port(), http::verb::post, "/api/signin", good, "", "",
                          {{"X-Forwarded-For", "10.0.0.3"}, {"X-Forwarded-Proto", "https"}});
   EXPECT_NE(https.set_cookie.find("Secure"), std::string::npos) << https.set_cookie;
+  // A proxy that adds its own header line: the client's forged first line is not used. Something
+  // that is not an address falls back to the proxy's.
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", good, "", "",
+                      {{"X-Forwarded-For", "6.6.6.7"}, {"X-Forwarded-For", "10.0.0.4"}}).status, 200u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", good, "", "", {{"X-Forwarded-For", "<script>"}}).status, 200u);
 
   ts.server().accounts().create_user("admin", "Ada", "admin", ts.server().hasher().hash("correct horse"));
   auto admin = sign_in(ts.port(), "admin");
@@ -603,8 +608,9 @@ TEST(Access, BehindATrustedProxyTheClientAddressAndHttpsComeFromItsHeaders) {
   auto audit = http_call(ts.port(), http::verb::get, "/api/admin/audit", "", admin);
   ASSERT_EQ(audit.status, 200u) << audit.body.dump();
   for (const auto& e : audit.body["entries"]) addresses.insert(e["address"].get<std::string>());
-  for (const char* a : {"10.0.0.1", "10.0.0.2", "10.0.0.3"}) EXPECT_TRUE(addresses.count(a)) << a << " in " << json(addresses).dump();
-  EXPECT_FALSE(addresses.count("6.6.6.6")) << "a client-written X-Forwarded-For entry was trusted";
+  for (const char* a : {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "127.0.0.1"}) EXPECT_TRUE(addresses.count(a)) << a << " in " << json(addresses).dump();
+  EXPECT_FALSE(addresses.count("6.6.6.6") || addresses.count("6.6.6.7") || addresses.count("<script>"))
+      << "a client-written X-Forwarded-For entry was trusted";
 }
 
 TEST(Access, WithoutTrustProxyForwardedHeadersAreIgnored) {

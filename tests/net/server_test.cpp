@@ -409,3 +409,34 @@ TEST(Server, ActionsAMemberMayNotTakeAreRefusedWithNotAllowed) {
   auto ack = b->expect("cmd");
   EXPECT_EQ(ack["v"].get<int>(), added["v"].get<int>() + 1);
 }
+
+// History: a scalar value (here the grade, and a lesson's approach) is restored as it was after a
+// past op, as a new edit; a block that did not exist then is refused.
+TEST(Server, AScalarValueIsRestoredFromThePastAsANewEdit) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib");
+  auto a = ts.join("lib", "A");
+  std::uint64_t seq = 0;
+  auto cmd = [&](json c) {
+    a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", ++seq}, {"cmd", c}});
+    a->expect("cmd");
+  };
+  auto ops = [&] { return http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/history", "", lib).body["ops"].get<std::uint64_t>(); };
+  cmd({{"op", "set"}, {"block", "unit"}, {"field", "grade"}, {"value", "5"}});
+  cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson-a"}, {"after", nullptr}});
+  cmd({{"op", "set"}, {"block", "lesson-a"}, {"field", "begin_approach"}, {"value", "teaming"}});
+  auto then = ops();
+  cmd({{"op", "set"}, {"block", "unit"}, {"field", "grade"}, {"value", "7"}});
+  cmd({{"op", "set"}, {"block", "lesson-a"}, {"field", "begin_approach"}, {"value", "station"}});
+  auto restore = [&](json body) { return http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/restore", body.dump(), lib); };
+  EXPECT_EQ(restore({{"op", then}, {"field", "grade"}}).status, 200u);
+  auto r = restore({{"op", then}, {"block", "lesson-a"}, {"field", "begin_approach"}});
+  EXPECT_EQ(r.status, 200u) << r.body.dump();
+  EXPECT_EQ(restore({{"op", 1}, {"block", "lesson-a"}, {"field", "begin_approach"}}).body["error"]["code"], "unknown_block");
+  EXPECT_EQ(ops(), then + 4);  // two new edits; history is not rewritten
+  json w;
+  auto b = ts.join("tea", "B", &w);
+  EXPECT_EQ(w["structure"]["values"]["grade"], "5");
+  for (const auto& l : w["structure"]["lists"]["lessons"])
+    if (l["id"] == "lesson-a") EXPECT_EQ(l["values"]["begin_approach"], "teaming");
+}

@@ -45,12 +45,24 @@ export async function signedInPage(
 /** Runs axe-core (WCAG 2.1 A/AA rules and best practices) and returns serious and critical violations. */
 export async function axeViolations(page: Page): Promise<{ id: string; impact: string; help: string; nodes: string[] }[]> {
   if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () => {
+  const run = () => page.evaluate(async () => {
     const r = await (window as any).axe.run(document, {
       runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
     });
     return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")) }));
   });
+  // A live page (presence, the save status, the online list) can remove a node while axe is still
+  // describing it, and axe then throws instead of reporting (seen in CI: "reading 'nthChild'").
+  // That is axe failing, not a finding: run it again; violations are never retried away.
+  let result: { id: string; impact: string; help: string; nodes: string[] }[] | undefined;
+  for (let attempt = 1; !result; attempt++) {
+    try {
+      result = await run();
+    } catch (e) {
+      if (attempt >= 3 || !`${(e as Error)?.stack ?? e}`.includes("axe")) throw e;
+      await page.waitForTimeout(300);
+    }
+  }
   return result.filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical");
 }
 

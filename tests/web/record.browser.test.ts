@@ -61,6 +61,9 @@ describe("the record of who contributed what", () => {
     expect(ops).toBeGreaterThan(3);
     const goalsNow = () => lib.locator('.cp-past-field[data-stream="unit.goals"] .cp-past-text').textContent();
     await expect.poll(goalsNow).toBe("Students test the creek. They judge their sources.");
+    // The unit's own values are shown too (and can be restored like any field).
+    await expect.poll(() => lib.locator('.cp-past-field[data-field="title"]').textContent()).toContain("Record test");
+    expect(await lib.locator('.cp-past-field[data-field="phase"]').textContent()).toContain("Co-plan");
     // Step back edit by edit until the librarian's sentence is gone.
     for (let i = 0; i < 40 && (await goalsNow()) !== "Students test the creek."; i++) {
       await lib.getByRole("button", { name: "◀ Previous edit" }).click();

@@ -223,7 +223,7 @@ export const api = {
   template: (id: string) => call<{ template: any }>("GET", `/api/templates/${id}`),
   history: (id: string) => call<Timeline>("GET", `/api/units/${id}/history`),
   historyAt: (id: string, op: number) => call<PastState>("GET", `/api/units/${id}/history/${op}`),
-  restore: (id: string, body: { op: number; stream?: string; block?: string }) => call<unknown>("POST", `/api/units/${id}/restore`, body),
+  restore: (id: string, body: { op: number; stream?: string; block?: string; field?: string }) => call<unknown>("POST", `/api/units/${id}/restore`, body),
   blame: (id: string) => call<{ ops: number; streams: Record<string, { version: number; spans: BlameSpan[] }> }>("GET", `/api/units/${id}/blame`),
   /** The contribution figures now, or as of the unit's first `op` edits. */
   contributions: (id: string, op?: number) => call<any>("GET", `/api/units/${id}/contributions${op === undefined ? "" : `?op=${op}`}`),

@@ -121,6 +121,32 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
     }, "Restore this text");
   }
 
+  /** The values of a block ("unit" or a block id) in a state, or undefined when it has no such block. */
+  function valuesIn(state: PastState, block: string): Record<string, unknown> | undefined {
+    const st: StructureState = state.structure;
+    if (block === "unit") return st.values;
+    for (const list of Object.values(st.lists)) {
+      const b = list.find((x) => x.id === block);
+      if (b) return b.values;
+    }
+    return undefined;
+  }
+
+  function valueRestoreButton(block: string, spec: { id: string; label: string }) {
+    if (shown.op === current.op) return "";
+    const then = valuesIn(shown, block)?.[spec.id] ?? null;
+    const nowValues = valuesIn(current, block);
+    if (!nowValues || JSON.stringify(nowValues[spec.id] ?? null) === JSON.stringify(then)) return "";
+    return h("button", {
+      type: "button", class: "secondary", "data-action": "restore-value", "aria-label": `Restore ${spec.label} as it was then`,
+      onclick: async () => {
+        await api.restore(unitId, { op: shown.op, block, field: spec.id });
+        toast(`${spec.label} restored as a new edit.`);
+        await refreshNow();
+      },
+    }, "Restore");
+  }
+
   function field(block: string, spec: { id: string; label: string; kind: string; options?: string }, values: Record<string, unknown>) {
     if (spec.kind === "text") {
       const stream = `${block}.${spec.id}`;
@@ -130,7 +156,8 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
         authoredText(s?.text ?? "", s?.authors ?? [], members));
     }
     if (spec.kind === "list") return "";
-    return h("p", { class: "cp-past-field" }, h("span", { class: "cp-label" }, `${spec.label}: `), valueText(spec, values[spec.id]));
+    return h("p", { class: "cp-past-field" }, h("span", { class: "cp-label" }, `${spec.label}: `), valueText(spec, values[spec.id]), " ",
+      valueRestoreButton(block, spec));
   }
 
   function render() {
@@ -146,6 +173,12 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
       (shown.op === tl.ops ? " (now)" : "");
     const nowLists = current.structure.lists;
     body.replaceChildren();
+    // The unit's own values at that moment: its title and the phase it was in.
+    const phaseThen = t.phases.find((p) => p.id === s.values.phase)?.label ?? t.phases[0]?.label ?? "—";
+    body.append(h("p", { class: "cp-past-field", "data-field": "title" },
+      h("span", { class: "cp-label" }, "Title: "), String(s.values.title ?? "—"), " ", valueRestoreButton("unit", { id: "title", label: "Title" })));
+    body.append(h("p", { class: "cp-past-field", "data-field": "phase" },
+      h("span", { class: "cp-label" }, "Phase: "), phaseThen, " ", valueRestoreButton("unit", { id: "phase", label: "Phase" })));
     for (const phase of t.phases) {
       const sec = h("section", { class: "cp-section" }, h("h2", {}, phase.label));
       for (const section of phase.sections) {
