@@ -20,10 +20,4 @@ std::shared_ptr<void> address_limits::acquire(const std::string& address) {
   });
 }
 
-std::size_t address_limits::held(const std::string& address) const {
-  std::lock_guard lock(state_->mutex_);
-  auto it = state_->counts_.find(address);
-  return it == state_->counts_.end() ? 0 : it->second;
-}
-
 }  // namespace coplan::net

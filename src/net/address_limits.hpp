@@ -19,7 +19,6 @@ public:
   // A slot for one connection from `address`, given back when the last copy is dropped; empty when
   // the address already holds the most.
   std::shared_ptr<void> acquire(const std::string& address);
-  std::size_t held(const std::string& address) const;
 
 private:
   struct state {

@@ -248,8 +248,9 @@ response api_router::handle(const request& req, const std::string& peer) {
   }
   try {
     bool path_known = false;
+    const auto address = client_address(req, peer);
     for (const auto& r : routes()) {
-      route_context c{req, client_address(req, peer), std::nullopt, std::nullopt, {}};
+      route_context c{req, address, std::nullopt, std::nullopt, {}};
       if (!match(r.pattern, path, c.params)) continue;
       path_known = true;
       if (r.method != req.method()) continue;

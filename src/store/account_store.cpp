@@ -14,8 +14,10 @@ constexpr const char* unit_roles_sql = "('librarian', 'teacher')";
 
 constexpr const char* user_columns = "id, username, display_name, role, password_hash, coalesce(school_id, 0), disabled";
 
-user_record user_of(const statement& st) {
-  return user_record{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5), st.int64(6) != 0, 0};
+// A user from the row's user_columns, starting at column `first`.
+user_record user_of(const statement& st, int first = 0) {
+  return user_record{st.int64(first),     st.text(first + 1),  st.text(first + 2),          st.text(first + 3),
+                     st.text(first + 4),  st.int64(first + 5), st.int64(first + 6) != 0, 0};
 }
 
 }  // namespace
@@ -386,14 +388,7 @@ bool account_store::is_member(std::int64_t unit_id, std::int64_t user_id) {
 }
 
 std::vector<user_record> account_store::unit_members(std::int64_t unit_id) {
-  auto db = store_.borrow();
-  auto st = db->prepare(std::string(
-      "SELECT u.id, u.username, u.display_name, u.role, '', coalesce(u.school_id, 0), u.disabled FROM users u "
-      "JOIN unit_members m ON m.user_id = u.id WHERE m.unit_id = ? AND u.role IN ") + unit_roles_sql + " ORDER BY u.id");
-  st.bind(1, unit_id);
-  std::vector<user_record> out;
-  while (st.step()) out.push_back(user_of(st));
-  return out;
+  return std::move(members_of_units({unit_id})[unit_id]);
 }
 
 std::map<std::int64_t, std::vector<user_record>> account_store::members_of_units(const std::vector<std::int64_t>& unit_ids) {
@@ -410,8 +405,7 @@ std::map<std::int64_t, std::vector<user_record>> account_store::members_of_units
       unit_roles_sql + " ORDER BY m.unit_id, u.id");
   st.bind(1, list);
   while (st.step())
-    out[st.int64(0)].push_back(user_record{st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5), st.int64(6),
-                                           st.int64(7) != 0, 0});
+    out[st.int64(0)].push_back(user_of(st, 1));
   return out;
 }
 

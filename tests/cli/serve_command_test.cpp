@@ -42,6 +42,23 @@ std::unique_ptr<demo_client> open_demo_unit(unsigned short port) {
   return c;
 }
 
+constexpr std::int64_t end_of_field = -1;  // the end of the field
+
+// The first push of this test client: replaces [from, to) of the goals field as the welcome sent
+// it (UTF-16 positions; end_of_field for its end) by `text`.
+json push_to_goals(const json& welcome, std::int64_t from, std::int64_t to, const std::u16string& text) {
+  const auto& goals = welcome["streams"]["unit.goals"];
+  std::int64_t length = 0;  // in UTF-16 units: the author runs cover the text exactly
+  for (const auto& r : goals["authors"]) length += r[0].get<std::int64_t>();
+  if (from == end_of_field) from = length;
+  if (to == end_of_field) to = length;
+  return {{"type", "push"},
+          {"stream", "unit.goals"},
+          {"version", goals["version"]},
+          {"updates", json::array({{{"clientID", "cli-test"}, {"seq", 1},
+                                    {"changes", text::change_set::replace(length, from, to, text).to_json()}}})}};
+}
+
 int run(const std::string& args) {
   int status = std::system((std::string(COPLAN_EXE) + " " + args + " >/dev/null 2>&1").c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -53,15 +70,7 @@ TEST(ServeCommand, SigtermFlushesAndClosesWebSocketsWithGoingAway) {
   test_support::temp_dir dir;
   auto server = serve(dir);
   auto c = open_demo_unit(server.port());
-  auto& goals = c->welcome["streams"]["unit.goals"];
-  auto v = goals["version"].get<std::uint64_t>();
-  std::int64_t doc_len = 0;  // in UTF-16 units: the author runs cover the text exactly
-  for (const auto& r : goals["authors"]) doc_len += r[0].get<std::int64_t>();
-  c->ws.send(json{{"type", "push"},
-                  {"stream", "unit.goals"},
-                  {"version", v},
-                  {"updates", json::array({{{"clientID", "cli-test"}, {"seq", 1},
-                                            {"changes", text::change_set::replace(doc_len, doc_len, doc_len, u" SIGTERM").to_json()}}})}});
+  c->ws.send(push_to_goals(c->welcome, end_of_field, end_of_field, u" SIGTERM"));
   ASSERT_TRUE(c->ws.expect("pushed")["ok"].get<bool>());
   int status = server.stop(SIGTERM);
   EXPECT_EQ(c->ws.wait_closed(), 1001);
@@ -85,14 +94,7 @@ TEST(ServeCommand, BackupWhileServingAndRestoreBringTheUnitBack) {
     EXPECT_EQ(run("backup --data-dir " + dir.path() + " --to " + backup_file), 0);
     EXPECT_NE(run("backup --data-dir " + dir.path() + " --to " + backup_file), 0) << "overwrote an existing backup";
     // A change after the backup, which the restore takes away.
-    auto& goals = c->welcome["streams"]["unit.goals"];
-    std::int64_t doc_len = 0;
-    for (const auto& r : goals["authors"]) doc_len += r[0].get<std::int64_t>();
-    c->ws.send(json{{"type", "push"},
-                    {"stream", "unit.goals"},
-                    {"version", goals["version"]},
-                    {"updates", json::array({{{"clientID", "cli-test"}, {"seq", 1},
-                                              {"changes", text::change_set::replace(doc_len, 0, doc_len, u"gone").to_json()}}})}});
+    c->ws.send(push_to_goals(c->welcome, 0, end_of_field, u"gone"));
     ASSERT_TRUE(c->ws.expect("pushed")["ok"].get<bool>());
     server.stop(SIGTERM);
   }
