@@ -107,8 +107,9 @@ TEST(ReflectionPrompts, EachRecordPromptBelongsToAProtocolAndOnlyThatProtocolGet
     std::set<std::string> seen;
     for (const auto& p : review::reflection_prompts::choose(bank(), protocol, r, doc, 2)) {
       seen.insert(p["id"]);
-      if (p["source"] == "record")
+      if (p["source"] == "record") {
         EXPECT_TRUE(protocol_of[p["id"]] == "any" || protocol_of[p["id"]] == protocol) << protocol << " got " << p["id"];
+      }
     }
     // The condition "approaches used" holds: exactly one of its prompts, the one of this protocol.
     EXPECT_EQ(seen.count("approaches") + seen.count("approaches_keep") + seen.count("approaches_planned"), 1u) << protocol;
