@@ -143,7 +143,9 @@ const std::vector<api_route>& api_router::routes() {
        R"({"kind":"unit","protocol":"plus-delta"})"},
       {V::post, "/api/units/{id}/reflections/{rid}/protocol", access::member, &api_router::change_reflection_protocol,
        R"({"protocol":"after-action-review"})"},
-      {V::post, "/api/units/{id}/reflections/{rid}", access::member, &api_router::save_reflection, R"({"answers":{}})"},
+      // (The protocol the route above sets: the access matrix test runs the examples in order.)
+      {V::post, "/api/units/{id}/reflections/{rid}", access::member, &api_router::save_reflection,
+       R"({"protocol":"after-action-review","answers":{}})"},
       {V::post, "/api/units/{id}/reflections/{rid}/submit", access::member, &api_router::submit_reflection, "{}"},
       {V::post, "/api/units/{id}/reflections/{rid}/agree", access::member, &api_router::agree_reflection,
        R"({"facet":"cooperation"})"},
@@ -278,7 +280,8 @@ response api_router::handle(const request& req, const std::string& peer) {
     const auto& code = e.code();
     auto status = code == "storage_failed"                                 ? http::status::service_unavailable
                   : code.rfind("unknown_", 0) == 0 && code != "unknown_protocol" ? http::status::not_found
-                  : code == "already_submitted" || code == "already_answered" || code == "not_revealed" || code == "notes_off"
+                  : code == "already_submitted" || code == "already_answered" || code == "protocol_changed" ||
+                            code == "not_revealed" || code == "notes_off"
                       ? http::status::conflict
                                                                               : http::status::bad_request;
     return error_response(req, status, code, e.what());
@@ -687,9 +690,13 @@ response api_router::change_reflection_protocol(route_context& c) {
 
 response api_router::save_reflection(route_context& c) {
   auto b = body_of(c);
+  // The protocol the page answered under: a draft never lands under prompts its writer did not see.
+  if (!b.contains("protocol") || !b["protocol"].is_string())
+    return error_response(c.req, http::status::bad_request, "bad_request", "say which protocol the answers are for");
   return json_response(c.req, http::status::ok,
                        {{"reflection", svc_.reflections.save(*c.unit, number_param(c, "rid"), static_cast<std::uint32_t>(c.user->id),
-                                                             b.value("answers", json::object()), b.value("facet", json()))}});
+                                                             b["protocol"], b.value("prompts", json()), b.value("answers", json::object()),
+                                                             b.value("facet", json()))}});
 }
 
 response api_router::submit_reflection(route_context& c) {

@@ -2,6 +2,7 @@
 // reflection_service.hpp).
 #include "review/reflection_service.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "log/event_log.hpp"
@@ -101,10 +102,17 @@ void reflection_service::open_on_phase(store::database& db, const json& bank, st
   }
 }
 
+const json* reflection_service::find_protocol(const std::string& protocol) const {
+  const auto& bank = registry_.templates().reflection();
+  if (!bank.contains("protocols")) return nullptr;
+  for (const auto& p : bank["protocols"])
+    if (p["id"] == protocol) return &p;
+  return nullptr;
+}
+
 bool reflection_service::known_protocol(const std::string& kind, const std::string& protocol) const {
-  for (const auto& p : registry_.templates().reflection().value("protocols", json::array()))
-    if (p["id"] == protocol && p.value("kind", "unit") == kind) return true;
-  return false;
+  const auto* p = find_protocol(protocol);
+  return p && p->value("kind", "unit") == kind;
 }
 
 std::vector<std::uint32_t> reflection_service::members_of(const store::unit_record& unit) {
@@ -264,15 +272,13 @@ json reflection_service::change_protocol(const store::unit_record& unit, std::in
 }
 
 json reflection_service::save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
-                              const json& answers, const json& facet) {
-  auto current = view(unit, reflection, viewer);  // also creates the viewer's row
-  if (current["me"]["submitted"].get<bool>()) throw coded_error("already_submitted", "you have already submitted this reflection");
+                              const std::string& protocol, const json& prompts, const json& answers, const json& facet) {
   if (!answers.is_object() || answers.size() > 30) throw coded_error("bad_request", "answers must be an object");
-  std::set<std::string> prompt_ids;
-  for (const auto& p : current["me"]["prompts"]) prompt_ids.insert(p["id"].get<std::string>());
+  if (!prompts.is_null() && (!prompts.is_array() || prompts.size() > 60 ||
+                             !std::all_of(prompts.begin(), prompts.end(), [](const json& p) { return p.is_string(); })))
+    throw coded_error("bad_request", "prompts is a list of prompt ids");
   json clean = json::object();
   for (const auto& [k, v] : answers.items()) {
-    if (!prompt_ids.count(k)) throw coded_error("bad_request", "no prompt " + k.substr(0, 40));
     if (!v.is_object() || !v.contains("text") || !v["text"].is_string()) throw coded_error("bad_request", "an answer has a text");
     auto t = v["text"].get<std::string>();
     text::utf8_to_utf16(t);  // valid Unicode
@@ -298,14 +304,47 @@ json reflection_service::save(const store::unit_record& unit, std::int64_t refle
     for (const auto& f : registry_.templates().reflection()["facets"]["list"]) ok |= f["id"] == rating;
     if (!ok) throw coded_error("bad_value", "unknown facet");
   }
-  auto db = db_.borrow();
-  auto st = db->prepare("UPDATE reflection_answers SET answers = ?, facet = ?, updated_at = ? "
-                        "WHERE reflection_id = ? AND user_id = ? AND submitted_at IS NULL");
-  st.bind(1, clean.dump());
-  if (rating.empty()) st.bind_null(2);
-  else st.bind(2, rating);
-  st.bind(3, now_ms()).bind(4, reflection).bind(5, static_cast<std::int64_t>(viewer));
-  st.run();
+  auto changed = [&](const std::string& now) {
+    const auto* p = find_protocol(now);
+    return coded_error("protocol_changed", "the protocol changed to " + (p ? p->value("name", now) : now) +
+                                               " before this draft was saved; nothing was saved");
+  };
+  {
+    // Checked before view() below, which would otherwise choose the viewer's prompts for the new
+    // protocol: a refused save writes nothing at all.
+    auto db = db_.borrow();
+    if (auto r = load_row(*db, reflection, unit.id); r.protocol != protocol) throw changed(r.protocol);
+  }
+  view(unit, reflection, viewer);  // makes the viewer's row (their prompts) if they have none yet
+  {
+    // Regression (reflection draft loss): a partner may change the protocol between the page
+    // loading its prompts and this save; change_protocol then deleted the rows and chose new
+    // prompts, and the draft was refused as "no prompt …" (or landed under other prompts). The
+    // caller says which protocol (and prompts) it answered; checked and written in one
+    // transaction, so a concurrent change_protocol comes either wholly before (protocol_changed,
+    // nothing written) or wholly after (it sees the answer and refuses with already_answered).
+    auto db = db_.borrow();
+    store::in_transaction(*db, [&] {
+      auto r = load_row(*db, reflection, unit.id);
+      if (r.protocol != protocol) throw changed(r.protocol);
+      auto st = db->prepare("SELECT prompts, coalesce(submitted_at, 0) FROM reflection_answers WHERE reflection_id = ? AND user_id = ?");
+      st.bind(1, reflection).bind(2, static_cast<std::int64_t>(viewer));
+      if (!st.step()) throw changed(r.protocol);  // deleted by a protocol change since view() made it
+      if (st.int64(1)) throw coded_error("already_submitted", "you have already submitted this reflection");
+      std::vector<std::string> mine;
+      for (const auto& p : json::parse(st.text(0))) mine.push_back(p["id"].get<std::string>());
+      // The same protocol chosen again (A → B → A) can give other record prompts.
+      if (!prompts.is_null() && prompts != json(mine)) throw changed(r.protocol);
+      for (const auto& [k, v] : clean.items())
+        if (std::find(mine.begin(), mine.end(), k) == mine.end()) throw coded_error("bad_request", "no prompt " + k.substr(0, 40));
+      auto upd = db->prepare("UPDATE reflection_answers SET answers = ?, facet = ?, updated_at = ? WHERE reflection_id = ? AND user_id = ?");
+      upd.bind(1, clean.dump());
+      if (rating.empty()) upd.bind_null(2);
+      else upd.bind(2, rating);
+      upd.bind(3, now_ms()).bind(4, reflection).bind(5, static_cast<std::int64_t>(viewer));
+      upd.run();
+    });
+  }
   return view(unit, reflection, viewer);
 }
 

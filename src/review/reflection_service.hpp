@@ -40,9 +40,12 @@ public:
   // ("already_answered", "unknown_protocol").
   nlohmann::json change_protocol(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
                                  const std::string& protocol);
-  // Saves the viewer's draft answers (and private facet rating) until they submit.
-  nlohmann::json save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
-                      const nlohmann::json& answers, const nlohmann::json& facet);
+  // Saves the viewer's draft answers (and private facet rating) until they submit. `protocol` (and,
+  // unless null, `prompts`: the prompt ids in order) is what the caller answered under; when the
+  // reflection's protocol or the viewer's prompts are no longer those, nothing is saved and it
+  // throws coded_error "protocol_changed" (also "already_submitted", "bad_request", ...).
+  nlohmann::json save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer, const std::string& protocol,
+                      const nlohmann::json& prompts, const nlohmann::json& answers, const nlohmann::json& facet);
   nlohmann::json submit(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer);
   // After the reveal: the facet the viewer proposes; agreed when every member proposes the same.
   nlohmann::json agree(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
@@ -58,6 +61,7 @@ private:
   nlohmann::json report_for(const store::unit_record& unit);
   std::vector<std::uint32_t> members_of(const store::unit_record& unit);
   void reveal(const store::unit_record& unit, std::int64_t reflection);
+  const nlohmann::json* find_protocol(const std::string& protocol) const;
   bool known_protocol(const std::string& kind, const std::string& protocol) const;
 
   store::store& db_;

@@ -157,7 +157,7 @@ TEST(Reflection, AnswersArePrivateUntilBothSubmitThenRevealAgreeAndCarryActionIt
 
   const std::string secret = "The station rotation was too rushed for the younger group";
   auto saved = http_call(ts.port(), http::verb::post, base + "/" + rid,
-                         json{{"answers", {{"what", {{"text", secret}, {"evidence", {{{"kind", "section"}, {"ref", "stage1"}}}}}},
+                         json{{"protocol", "what-so-what-now-what"}, {"answers", {{"what", {{"text", secret}, {"evidence", {{{"kind", "section"}, {"ref", "stage1"}}}}}},
                                            {"now_what", {{"text", "- Book the library twice a week\n- Pre-teach database search\n\n"}}}}},
                               {"facet", "cooperation"}}.dump(), lib);
   ASSERT_EQ(saved.status, 200u) << saved.body.dump();
@@ -181,11 +181,11 @@ TEST(Reflection, AnswersArePrivateUntilBothSubmitThenRevealAgreeAndCarryActionIt
     if (raw->find("pong") != std::string::npos) break;
   }
   // A submitted reflection cannot be changed; agreeing waits for the reveal.
-  EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{}})", lib).status, 409u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"protocol":"what-so-what-now-what","answers":{}})", lib).status, 409u);
   EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/agree", R"({"facet":"cooperation"})", lib).status, 409u);
   // The teacher answers and submits: now both see both, with the suggested facet.
   http_call(ts.port(), http::verb::post, base + "/" + rid,
-            json{{"answers", {{"what", {{"text", "Students loved the water kits."}}}, {"now_what", {{"text", "Start with the kits"}}}}},
+            json{{"protocol", "what-so-what-now-what"}, {"answers", {{"what", {{"text", "Students loved the water kits."}}}, {"now_what", {{"text", "Start with the kits"}}}}},
                  {"facet", "integrated_instruction"}}.dump(), tea);
   auto revealed = http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", tea).body["reflection"];
   ASSERT_EQ(revealed["state"], "revealed");
@@ -288,9 +288,9 @@ TEST(Reflection, EnteringTheReflectPhaseOpensItForEachPartnerWithAProtocolChange
   EXPECT_EQ(count_rows(ts, count_sql), 1);
   EXPECT_EQ(http_call(ts.port(), http::verb::get, base, "", lib).body["reflections"][0]["protocol"], "plus-delta");
   // A draft of blanks is not an answer; a word is, and then the protocol stays.
-  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"plus":{"text":"  "}}})", lib);
+  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"protocol":"plus-delta","answers":{"plus":{"text":"  "}}})", lib);
   EXPECT_TRUE(http_call(ts.port(), http::verb::get, base, "", tea).body["reflections"][0]["canChangeProtocol"].get<bool>());
-  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"plus":{"text":"The kits"}}})", tea).status, 200u);
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"protocol":"plus-delta","answers":{"plus":{"text":"The kits"}}})", tea).status, 200u);
   EXPECT_FALSE(http_call(ts.port(), http::verb::get, base, "", lib).body["reflections"][0]["canChangeProtocol"].get<bool>());
   auto refused = http_call(ts.port(), http::verb::post, proto, R"({"protocol":"after-action-review"})", lib);
   EXPECT_EQ(refused.status, 409u);
@@ -309,6 +309,68 @@ TEST(Reflection, EnteringTheReflectPhaseOpensItForEachPartnerWithAProtocolChange
   EXPECT_EQ(late[0]["protocol"], "what-so-what-now-what");
 }
 
+// Regression (reflection draft loss): while one partner was typing answers to the protocol's
+// prompts, the other changed the protocol (allowed until someone answers), which deletes every
+// member's prompts; the typist's next save was refused as a bad request ("no prompt what") and the
+// page had nothing to show for it. A save now says which protocol (and prompts) it answers: when
+// they are no longer the reflection's, it is refused with its own code and writes nothing, so the
+// page can show the new prompts next to what was typed.
+TEST(Reflection, SavingAnswersToAProtocolYourPartnerJustChangedIsRefusedAsProtocolChangedAndWritesNothing) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  auto started = http_call(ts.port(), http::verb::post, base, R"({"kind":"unit","protocol":"what-so-what-now-what"})", lib);
+  ASSERT_EQ(started.status, 201u) << started.body.dump();
+  auto rid = std::to_string(started.body["reflection"]["id"].get<int>());
+  json lib_prompts = json::array();
+  for (const auto& p : started.body["reflection"]["me"]["prompts"]) lib_prompts.push_back(p["id"]);
+  ASSERT_EQ(http_call(ts.port(), http::verb::get, base, "", tea).status, 200u);  // the teacher's page is open too
+  auto stored = [&] {
+    store::database db(ts.dir().file("coplan.db"), {});
+    auto st = db.prepare(
+        "SELECT r.protocol || '|' || coalesce((SELECT group_concat(a.user_id || ':' || a.prompts || ':' || a.answers || ':' || "
+        "coalesce(a.facet, '') || ':' || a.updated_at, ';') FROM reflection_answers a WHERE a.reflection_id = r.id), '') "
+        "FROM reflections r WHERE r.id = " + rid);
+    st.step();
+    return st.text(0);
+  };
+
+  // The teacher switches to Plus/Delta while the librarian is typing a "What?" answer.
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/protocol", R"({"protocol":"plus-delta"})", tea).status, 200u);
+  auto before = stored();
+  const std::string typed = "Half the teams finished the water test early.";
+  auto draft = json{{"protocol", "what-so-what-now-what"}, {"prompts", lib_prompts},
+                    {"answers", {{"what", {{"text", typed}}}}}, {"facet", "cooperation"}};
+  auto refused = http_call(ts.port(), http::verb::post, base + "/" + rid, draft.dump(), lib);
+  EXPECT_EQ(refused.status, 409u) << refused.body.dump();
+  EXPECT_EQ(refused.body["error"]["code"], "protocol_changed");
+  EXPECT_NE(refused.body["error"]["message"].get<std::string>().find("Plus/Delta"), std::string::npos) << refused.body.dump();
+  EXPECT_EQ(stored(), before);  // nothing written, not even the librarian's new prompts
+  // The protocol can still change (nobody has answered), and the librarian now gets Plus/Delta.
+  auto now = http_call(ts.port(), http::verb::get, base, "", lib).body["reflections"][0];
+  EXPECT_TRUE(now["canChangeProtocol"].get<bool>());
+  EXPECT_EQ(now["protocol"], "plus-delta");
+  EXPECT_EQ(prompt_ids(now).substr(0, 10), "plus delta");
+  EXPECT_EQ(now.dump().find(typed), std::string::npos);
+
+  // Back to "What? So what? Now what?": the same prompts as the page showed, so its save lands.
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/protocol", R"({"protocol":"what-so-what-now-what"})", tea).status, 200u);
+  // Prompts other than the ones the page answered (chosen again from a changed record) are
+  // refused the same way; a save without its protocol is a bad request.
+  auto other = draft;
+  other["prompts"].erase(other["prompts"].size() - 1);
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, other.dump(), lib).body["error"]["code"], "protocol_changed");
+  auto bare = draft;
+  bare.erase("protocol");
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid, bare.dump(), lib).status, 400u);
+  auto saved = http_call(ts.port(), http::verb::post, base + "/" + rid, draft.dump(), lib);
+  ASSERT_EQ(saved.status, 200u) << saved.body.dump();
+  EXPECT_EQ(saved.body["reflection"]["me"]["answers"]["what"]["text"], typed);
+  // Now someone has answered: the protocol stays.
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/protocol", R"({"protocol":"plus-delta"})", tea).body["error"]["code"],
+            "already_answered");
+}
+
 // Regression: a reflection's action items showed in every other unit of the partnership, older
 // ones included. They belong in the partners' next units (made after the reflected one) and in
 // its "use again next year" copy.
@@ -324,8 +386,8 @@ TEST(Reflection, ActionItemsReachOnlyUnitsMadeAfterTheReflectedOneAndItsCopy) {
   auto base = "/api/units/" + reflected + "/reflections";
   auto rid = std::to_string(
       http_call(ts.port(), http::verb::post, base, R"({"kind":"unit","protocol":"plus-delta"})", lib).body["reflection"]["id"].get<int>());
-  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"delta":{"text":"Book the lab earlier"}}})", lib);
-  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"answers":{"delta":{"text":"Shorter mini-lessons"}}})", tea);
+  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"protocol":"plus-delta","answers":{"delta":{"text":"Book the lab earlier"}}})", lib);
+  http_call(ts.port(), http::verb::post, base + "/" + rid, R"({"protocol":"plus-delta","answers":{"delta":{"text":"Shorter mini-lessons"}}})", tea);
   http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "{}", lib);
   auto revealed = http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "{}", tea);
   ASSERT_EQ(revealed.body["reflection"]["state"], "revealed") << revealed.body.dump();

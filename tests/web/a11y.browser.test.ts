@@ -150,7 +150,7 @@ const visits: Record<RouteName, Visit> = {
         const { reflections } = await (await fetch(`/api/units/${unit}/reflections`)).json();
         const r = reflections.find((x: any) => x.kind === "unit");
         const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-        await post(`/api/units/${unit}/reflections/${r.id}`, { answers: Object.fromEntries(r.me.prompts.map((q: any) => [q.id, { text: "We shared the lead." }])), facet: "cooperation" });
+        await post(`/api/units/${unit}/reflections/${r.id}`, { protocol: r.protocol, answers: Object.fromEntries(r.me.prompts.map((q: any) => [q.id, { text: "We shared the lead." }])), facet: "cooperation" });
         await post(`/api/units/${unit}/reflections/${r.id}/submit`, {});
       }, unitPath.split("/")[2]);
     await open(lib, path, ".cp-side-by-side");

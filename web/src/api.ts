@@ -232,8 +232,10 @@ export const api = {
     call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections`, { kind, protocol, lesson }),
   changeProtocol: (id: string, rid: number, protocol: string) =>
     call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/protocol`, { protocol }),
-  saveReflection: (id: string, rid: number, answers: Record<string, Answer>, facet: string | null) =>
-    call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}`, { answers, facet }),
+  /** `protocol` and `prompts` (ids, in order) are what the answers were written to: when the
+   * reflection no longer has them, nothing is saved (ApiError "protocol_changed"). */
+  saveReflection: (id: string, rid: number, protocol: string, prompts: string[], answers: Record<string, Answer>, facet: string | null) =>
+    call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}`, { protocol, prompts, answers, facet }),
   submitReflection: (id: string, rid: number) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/submit`, {}),
   agreeFacet: (id: string, rid: number, facet: string) => call<{ reflection: Reflection }>("POST", `/api/units/${id}/reflections/${rid}/agree`, { facet }),
   invite: (id: string, role: string) => call<{ link: string; role: string; expiresAt: number }>("POST", `/api/units/${id}/invitations`, { role }),

@@ -4,6 +4,7 @@
 import "./styles.css";
 import { api, ApiError, type User } from "./api";
 import { offlineStore } from "./sync/offline-store";
+import { ReflectionDrafts } from "./ui/reflection-drafts";
 import { homePage } from "./ui/home-page";
 import { signInPage } from "./ui/signin-page";
 import { unitPage } from "./ui/unit-page";
@@ -58,8 +59,12 @@ async function signOut() {
   const unsent = kept.reduce((n, r) => n + r.unconfirmed, 0);
   if (unsent && !confirm(`${unsent} change${unsent === 1 ? "" : "s"} you made offline ${unsent === 1 ? "has" : "have"} not reached the server yet. Signing out deletes ${unsent === 1 ? "it" : "them"} from this computer. Sign out anyway?`))
     return;
+  const drafts = user ? ReflectionDrafts.unsaved(user.id) : 0;
+  if (drafts && !confirm(`Reflection text you wrote (${drafts === 1 ? "one reflection" : `${drafts} reflections`}) is kept only in this browser: it has not been saved, or is waiting for you to copy it into new prompts. Signing out deletes it from this computer. Sign out anyway?`))
+    return;
   await api.signOut().catch(() => {});
   if (user && store) await store.forgetUser(user.id).catch(() => {});
+  if (user) ReflectionDrafts.forgetUser(user.id);
   setUser(null);
   navigate("/signin");
 }

@@ -4,11 +4,13 @@
 // from this unit's record; answers can cite a section, a lesson or a moment in the history. When
 // both have submitted, the answers appear side by side with both ratings of the collaboration and
 // the facet the record suggests; the partners agree on one. "Now what?" lines become action items
-// in their next unit.
+// in their next unit. Drafts are kept in this browser until the server has them, and a draft
+// written to a protocol that changed before it was saved stays on the page (reflection-drafts.ts).
 import { api, ApiError, type Answer, type Evidence, type Reflection, type ReflectionList, type User } from "../api";
 import type { Member } from "../sync/protocol";
 import { colorOf } from "./colors";
 import { h, toast, uid } from "./dom";
+import { carriedFrom, ReflectionDrafts, type LocalDraft } from "./reflection-drafts";
 import type { Template } from "./page-context";
 
 export async function reflectPage(root: HTMLElement, unitId: string, user: User, navigate: (p: string) => void): Promise<() => void> {
@@ -33,6 +35,8 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
   let list: ReflectionList = await api.reflections(unitId);
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   let flush: (() => void) | null = null;  // saves a pending draft now (when leaving the page)
+  const drafts = (r: Reflection) => new ReflectionDrafts(user.id, unitId, r.id);
+  const protocolName = (id: string) => list.protocols.find((p) => p.id === id)?.name ?? id;
 
   const evidenceLabel = (e: Evidence) =>
     e.kind === "moment" ? `Edit ${e.ref} in the history` : e.label || String(e.ref);
@@ -126,7 +130,8 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
       box.append(h("p", { class: "cp-privacy", role: "note" },
         r.me.submitted ? `You have submitted. ${partners}. You will see each other's answers when everyone has submitted.`
           : `Your answers are private until everyone has submitted. ${partners}.`));
-      box.append(r.me.submitted ? readOnlyMine(r) : editor(r));
+      const local = localDraft(r);
+      box.append(...unsavedText(r), r.me.submitted ? readOnlyMine(r) : editor(r, local));
     } else box.append(revealed(r));
     return box;
   }
@@ -137,18 +142,90 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
     return out;
   }
 
-  function editor(r: Reflection): HTMLElement {
-    const answers: Record<string, Answer> = JSON.parse(JSON.stringify(r.me.answers));
+  /**
+   * What this browser kept of the reflection and the server does not have: returned when it was
+   * written to the prompts the person has now (it goes back into the form); moved to the text
+   * shown beside the form when the protocol (or the prompts) changed since; dropped once submitted.
+   */
+  function localDraft(r: Reflection): LocalDraft | null {
+    const store = drafts(r);
+    const local = store.draft();
+    if (!local) return null;
+    const same = local.protocol === r.protocol && local.prompts.map((p) => p.id).join("\n") === r.me.prompts.map((p) => p.id).join("\n");
+    if (same && !r.me.submitted) return local;
+    store.carry(same ? null : carriedFrom(protocolName(local.protocol), local.prompts, local.answers));
+    return null;
+  }
+
+  /** What the person wrote to prompts the reflection no longer has, until they say they have it. */
+  function unsavedText(r: Reflection): HTMLElement[] {
+    const store = drafts(r);
+    const carried = store.carried();
+    if (!carried.length) return [];
+    const headingId = uid("unsaved");
+    const box = h("section", { class: "cp-banner cp-unsaved-text", "aria-labelledby": headingId, tabindex: -1 },
+      h("h2", { id: headingId }, "What you had written is kept here"));
+    for (const c of carried) {
+      box.append(h("p", {}, `The protocol was switched to ${protocolName(r.protocol)} before what you wrote for “${c.from}” was saved. ` +
+        "What you had written is below — copy what you want into the new prompts."));
+      for (const item of c.items) box.append(h("h3", { class: "cp-prompt" }, item.prompt), h("p", { class: "cp-answer" }, item.text));
+    }
+    box.append(h("p", {}, h("button", { type: "button", class: "secondary", onclick: () => {
+      if (!confirm("Remove this text from the page? Anything you have not copied into your answers will be gone.")) return;
+      store.dismissCarried();
+      render();
+    } }, "I have copied what I need")));
+    return [box];
+  }
+
+  function editor(r: Reflection, local: LocalDraft | null): HTMLElement {
+    const store = drafts(r);
+    let answers: Record<string, Answer> = JSON.parse(JSON.stringify(r.me.answers));
     let facet = r.me.facet || null;
     const status = h("span", { class: "cp-meta", role: "status", "aria-live": "polite" });
-    const save = (now = false) => {
+    const prompts = r.me.prompts.map((p) => ({ id: p.id, text: p.text }));
+    const promptIds = prompts.map((p) => p.id);
+    if (local) {
+      answers = local.answers;
+      facet = local.facet;
+    }
+    let changedAt = local?.at ?? 0;  // when the form last changed (strictly increasing)
+    let gone = false;  // the protocol changed under this form: it saves no more
+    const remember = () => {
+      changedAt = Math.max(Date.now(), changedAt + 1);
+      if (!gone) store.keepDraft({ protocol: r.protocol, prompts, answers, facet, at: changedAt });
+    };
+    const protocolChanged = async () => {
+      if (gone) return;
+      gone = true;
       if (saveTimer) clearTimeout(saveTimer);
+      flush = null;
+      try {
+        list = await api.reflections(unitId);
+      } catch {
+        // shown with the prompts the page has; the text is kept all the same
+      }
+      store.carry(carriedFrom(protocolName(r.protocol), prompts, answers));  // what is in the form now
+      if (!main.isConnected) return;  // left the page: shown when the reflection is opened again
+      render();
+      toast("The protocol changed before your draft was saved. What you wrote is kept on this page.");
+      (main.querySelector(".cp-unsaved-text") as HTMLElement | null)?.focus();
+    };
+    /** Saves now (`now`) or shortly; resolves to whether the server has the draft. */
+    const save = (now = false): Promise<boolean> => {
+      if (saveTimer) clearTimeout(saveTimer);
+      if (gone) return Promise.resolve(false);
       const run = async () => {
+        const at = changedAt;
         try {
-          await api.saveReflection(unitId, r.id, answers, facet);
+          await api.saveReflection(unitId, r.id, r.protocol, promptIds, answers, facet);
+          store.saved(at);
           status.textContent = "Draft saved (only you can see it).";
-        } catch {
-          status.textContent = "Could not save the draft — it is still here; try again.";
+          return true;
+        } catch (err) {
+          if (err instanceof ApiError && err.code === "protocol_changed") await protocolChanged();
+          else status.textContent = "Could not save the draft — it is still here and kept in this browser; try again.";
+          return false;
         }
       };
       if (now) {
@@ -160,7 +237,11 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
         flush = null;
         void run();
       }, 700);
-      return Promise.resolve();
+      return Promise.resolve(true);
+    };
+    const changed = () => {
+      remember();
+      void save();
     };
     const form = h("form", { class: "cp-reflection-form" });
     for (const p of r.me.prompts) {
@@ -169,7 +250,7 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
       area.value = answers[p.id]?.text ?? "";
       area.addEventListener("input", () => {
         answers[p.id] = { text: area.value, evidence: answers[p.id]?.evidence ?? [] };
-        save();
+        changed();
       });
       const chips = h("ul", { class: "cp-evidence-list", "aria-label": "Evidence cited" });
       const renderChips = () => {
@@ -177,7 +258,7 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
           h("li", {}, evidenceLabel(e), " ", h("button", { type: "button", class: "link", "aria-label": `Remove ${evidenceLabel(e)}`, onclick: () => {
             answers[p.id].evidence!.splice(i, 1);
             renderChips();
-            save();
+            changed();
           } }, "×"))));
       };
       renderChips();
@@ -198,7 +279,7 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
         renderChips();
         pick.value = "";
         moment.hidden = true;
-        save();
+        changed();
       } }, "Cite");
       form.append(h("div", { class: "cp-prompt-box" },
         h("label", { for: id, class: "cp-prompt" }, p.text, p.source === "record" ? h("span", { class: "cp-meta" }, " (from this unit's record)") : ""),
@@ -212,18 +293,22 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
         const radio = h("input", { type: "radio", name: `facet-${r.id}`, id, value: f.id, checked: facet === f.id });
         radio.addEventListener("change", () => {
           facet = f.id;
-          save();
+          changed();
         });
         fs.append(h("div", { class: "cp-radio" }, radio, h("label", { for: id }, h("strong", {}, f.label), h("span", { class: "cp-help" }, ` ${f.description}`))));
       }
       fs.append(h("p", { class: "cp-meta" }, list.facets.credit));
       form.append(fs);
     }
+    if (local) {
+      status.textContent = "Restored what you had written in this browser; saving it now.";
+      void save();
+    }
     form.append(h("div", { class: "cp-row" }, h("button", { type: "submit", class: "primary" }, "Submit my reflection"), status));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (!confirm("Submit your reflection? You will not be able to change it afterwards.")) return;
-      await save(true);
+      if (!(await save(true))) return;  // submitting would leave out what was not saved
       await api.submitReflection(unitId, r.id);
       list = await api.reflections(unitId);
       toast("Submitted.");
@@ -284,7 +369,6 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
       render();
     }
   }
-  void user;
   return () => {
     if (saveTimer) clearTimeout(saveTimer);
     flush?.();
