@@ -45,7 +45,7 @@ void session_tracker::sweep(std::int64_t now) {
   close_if([&](const entry& e) { return e.expires <= now; }, "session_expired");
 }
 
-void session_tracker::end_missing(const session_check& still_valid) {
+void session_tracker::end_missing(const session_check& still_valid, const user_check& left_to_units) {
   std::vector<std::string> digests;
   std::uint64_t tracked_before = 0;
   {
@@ -57,7 +57,19 @@ void session_tracker::end_missing(const session_check& still_valid) {
   digests.erase(std::unique(digests.begin(), digests.end()), digests.end());
   if (digests.empty()) return;
   auto valid = still_valid(digests);
-  close_if([&](const entry& e) { return e.handle < tracked_before && !valid.count(e.digest); }, "signed_out");
+  auto ended = [&](const entry& e) { return e.handle < tracked_before && !valid.count(e.digest); };
+  std::set<std::int64_t> left;
+  if (left_to_units) {
+    std::set<std::int64_t> users;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& e : entries_)
+        if (ended(e)) users.insert(e.user);
+    }
+    for (auto u : users)  // without the lock: it may read the database
+      if (left_to_units(u)) left.insert(u);
+  }
+  close_if([&](const entry& e) { return ended(e) && !left.count(e.user); }, "signed_out");
 }
 
 std::size_t session_tracker::size() {

@@ -29,7 +29,11 @@ public:
   // `still_valid` gets the distinct session digests tracked now and returns those still valid
   // (one database query); it runs without the lock. Connections tracked while it runs are kept.
   using session_check = std::function<std::set<std::string>(const std::vector<std::string>& digests)>;
-  void end_missing(const session_check& still_valid);
+  // `left_to_units` (when given) gets each user whose connections would close and says whether
+  // to leave them open: those of someone who is no longer a member of any unit are closed by the
+  // units themselves as not_a_member (4003), which tells the page what really happened.
+  using user_check = std::function<bool(std::int64_t user)>;
+  void end_missing(const session_check& still_valid, const user_check& left_to_units = {});
   void end_all(const std::string& code);               // closes every connection (server shutdown)
   std::size_t size();
 

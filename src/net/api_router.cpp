@@ -875,9 +875,15 @@ response api_router::admin_update_user(route_context& c) {
     audit(c, "coordinator_assigned", {{"user", target->username}, {"school", b["coordinates"]}});
   }
   // New credentials or a new role: every session of that person ends now.
+  bool left_units = b.contains("role") && !store::account_store::may_join_units(b["role"]);
   if (b.contains("password") || b.contains("role") || (b.contains("disabled") && b["disabled"] == true)) {
     svc_.accounts.delete_sessions_of(target->id);
-    svc_.sessions.end_user(target->id);
+    // Regression: made coordinator or administrator, a member's open unit pages were closed as
+    // signed out (4001), which won the race with the units' not_a_member (4003), so the page
+    // asked them to sign in again to a unit they no longer belong to. Their WebSockets are all
+    // unit connections, and the units close every one of them with 4003 just below (one not yet
+    // joined is refused at its hello); their HTTP session is gone already.
+    if (!left_units) svc_.sessions.end_user(target->id);
   }
   // A new role reaches the open units now: made coordinator or administrator, they are no longer
   // a member of any unit (account_store::may_join_units), and every message they send is refused.

@@ -113,7 +113,14 @@ void server::sweep() {
   try {
     sessions_.sweep(now);
     // `coplan user passwd|role|disable` deletes sessions in another process: one query finds them.
-    sessions_.end_missing([&](const std::vector<std::string>& digests) { return accounts_.live_sessions(digests, now); });
+    // Regression: `coplan user role` making a member coordinator closed their open unit pages as
+    // signed out (4001) before the units could say they are no longer a member (4003), so the
+    // page asked them to sign in again to a unit they had lost. Those are left to the units.
+    sessions_.end_missing([&](const std::vector<std::string>& digests) { return accounts_.live_sessions(digests, now); },
+                          [&](std::int64_t user) {
+                            auto u = accounts_.user_by_id(user);
+                            return u && !store::account_store::may_join_units(u->role);
+                          });
     registry_.refresh_members();
   } catch (const std::exception& e) {
     log::event_log::write("error", "sweep_failed", {{"what", e.what()}});

@@ -315,20 +315,31 @@ TEST(Access, AMemberRemovedWhileConnectedIsRefusedAndDisconnected) {
 
 // Bug: a member made coordinator (or administrator) stayed a member of their units and could
 // read drafts. Roles other than librarian and teacher are never members of units.
+// Regression (the page said "signed out" after a role change): the role change ended the
+// session's WebSockets with 4001 before the unit could close them with 4003, so the page asked
+// the person to sign in again instead of saying they are no longer a member of the unit.
 TEST(Access, AMemberMadeCoordinatorLosesTheUnit) {
   test_server ts;
   auto& accounts = ts.server().accounts();
   accounts.create_user("admin", "Ada", "admin", ts.server().hasher().hash("correct horse"));
   auto admin = sign_in(ts.port(), "admin");
   auto a = ts.join("lib", "A");
-  auto b = ts.join("tea", "B");
+  auto tea_cookie = sign_in(ts.port(), "tea");
+  auto b = std::make_unique<client::ws_client>();
+  ASSERT_TRUE(b->connect("127.0.0.1", ts.port(), ts.ws_path(), tea_cookie));
+  b->hello("B");
   for (const char* role : {"coordinator", "admin"}) {
     SCOPED_TRACE(role);
     auto changed = http_call(ts.port(), http::verb::post, "/api/admin/users/" + std::to_string(ts.tea()),
                              json{{"role", role}}.dump(), admin);
     ASSERT_EQ(changed.status, 200u) << changed.body.dump();
-    if (b) EXPECT_EQ(b->wait_closed(), 4001);  // the role change ended the session
+    if (b) {
+      EXPECT_EQ(b->expect("error")["code"], "not_a_member");
+      EXPECT_EQ(b->wait_closed(), 4003);  // no longer a member, not merely signed out
+    }
     b.reset();
+    // The role change ended the session all the same.
+    EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", tea_cookie).status, 401u);
     auto members = a->expect("members")["members"];
     ASSERT_EQ(members.size(), 1u) << members.dump();
     EXPECT_EQ(members[0]["id"], ts.lib());
@@ -493,6 +504,29 @@ TEST(Access, SessionsEndedFromTheCommandLineCloseTheirWebSocketsAtTheNextSweep) 
   a->send(std::string(R"({"type":"ping"})"));
   EXPECT_EQ(a->expect("pong")["type"], "pong");
   EXPECT_FALSE(a->closed());
+}
+
+// Regression (the page said "signed out" after a role change): `coplan user role` making a member
+// coordinator deletes their sessions; the sweep closed their unit WebSockets as signed out (4001)
+// before the unit refused them as no longer a member (4003), so the page asked them to sign in
+// again. Now the unit says why: the error, then 4003. A password reset still closes with 4001.
+TEST(Access, AMemberMadeCoordinatorFromTheCommandLineIsToldTheyAreNoLongerAMember) {
+  test_server ts([](net::server_config& c) { c.session_sweep_interval = std::chrono::milliseconds(100); });
+  auto a = ts.join("lib", "A");
+  auto b = ts.join("tea", "B");
+  {
+    // What the command does, from its own connection to the database: the server is not told.
+    store::store db(ts.dir().file("coplan.db"), {});
+    store::account_store accounts(db);
+    accounts.set_role(ts.tea(), "coordinator");
+    accounts.delete_sessions_of(ts.tea());
+  }
+  EXPECT_EQ(b->expect("error", std::chrono::seconds(3))["code"], "not_a_member");
+  EXPECT_EQ(b->wait_closed(std::chrono::seconds(3)), 4003);
+  auto members = a->expect("members")["members"];
+  ASSERT_EQ(members.size(), 1u) << members.dump();
+  a->send(std::string(R"({"type":"ping"})"));
+  EXPECT_EQ(a->expect("pong")["type"], "pong");
 }
 
 TEST(Access, ExpiredSessionsCloseTheirWebSocketsAtTheNextSweep) {

@@ -1,6 +1,7 @@
 // Browser tests for access: an invitation link takes a newcomer into the unit; stored text with
 // HTML and script in it is shown as text everywhere and never runs; signing out in one tab
-// leaves the other tab saying so and keeping what was typed; the administration page.
+// leaves the other tab saying so and keeping what was typed; a partner made coordinator is told
+// they are no longer a member of the unit; the administration page.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { axeViolations, launch, openFirstUnit, signedInPage, waitSaved } from "./browser";
@@ -27,14 +28,19 @@ async function newUnit(page: Page, title: string) {
   await page.waitForSelector("main[data-ready=true]");
 }
 
+/** A new unit made by `lib`, and a link that invites a teacher into it. */
+async function unitWithInvitation(lib: Page, title: string): Promise<string> {
+  await newUnit(lib, title);
+  await lib.getByRole("button", { name: "Invite" }).click();
+  await lib.getByLabel("They join as").selectOption("teacher");
+  await lib.getByRole("button", { name: "Make an invitation link" }).click();
+  return lib.getByLabel("Invitation link").inputValue();
+}
+
 describe("access in the browser", () => {
   it("takes an invited newcomer into the unit", async () => {
     const lib = await signedInPage(browser, "librarian");
-    await newUnit(lib, "Invitation test");
-    await lib.getByRole("button", { name: "Invite" }).click();
-    await lib.getByLabel("They join as").selectOption("teacher");
-    await lib.getByRole("button", { name: "Make an invitation link" }).click();
-    const link = await lib.getByLabel("Invitation link").inputValue();
+    const link = await unitWithInvitation(lib, "Invitation test");
     expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]+$/);
 
     const ctx = await browser.newContext();
@@ -111,6 +117,41 @@ describe("access in the browser", () => {
     await b.getByRole("button", { name: "Sign in" }).click();
     await waitSaved(a, 60_000);
     expect(await a.evaluate(() => (window as any).coplan.peers.get("unit.skills").text)).toContain("typed after sign-out");
+    await ctx.close();
+  });
+
+  // Regression: after an administrator changed a member's role (to coordinator), the member's open
+  // unit page said "Signed out" and offered to sign in again, instead of saying they are no
+  // longer a member of this unit (the session's 4001 close won over the unit's 4003).
+  it("tells a member made coordinator that they are no longer a member, not that they were signed out", async () => {
+    const bin = resolve(import.meta.dirname, "../..", process.env.COPLAN_BIN ?? "build/release/coplan");
+    execFileSync(bin, ["user", "add", "--data-dir", inject("dataDir"), "--username", "rhea", "--name", "Rhea Admin", "--role", "admin"],
+      { input: "sixteen candles burn\n" });
+    // A new teacher joins a new unit through an invitation and has it open.
+    const lib = await signedInPage(browser, "librarian");
+    const link = await unitWithInvitation(lib, "Role change test");
+    const ctx = await browser.newContext();
+    const member = await ctx.newPage();
+    await member.goto(link);
+    await member.getByLabel("Your name, as your partner will see it").fill("Rory Role");
+    await member.getByLabel("Choose a username").fill("roryrole");
+    await member.getByLabel("Choose a password").fill("rivers run to the sea");
+    await member.getByRole("button", { name: "Create my account and open the unit" }).click();
+    await member.waitForSelector("main[data-ready=true]");
+    await expect.poll(() => member.locator(".cp-status").textContent()).not.toMatch(/Connecting|offline/i);
+
+    // The administrator makes them a coordinator on the Administration page.
+    const admin = await signedInPage(browser, "rhea", { password: "sixteen candles burn", waitFor: "a[href='/admin']" });
+    await admin.getByRole("link", { name: "Administration" }).click();
+    await admin.getByLabel("Role of Rory Role").selectOption("coordinator");
+    await expect.poll(() => member.locator(".cp-status").textContent(), { timeout: 15_000 }).toBe("You are no longer a member of this unit");
+    await expect.poll(() => member.locator("#toasts").textContent()).toContain("You are no longer a member of this unit");
+    // It stays that way: the page neither retries nor turns into "Signed out".
+    await member.waitForTimeout(2000);
+    expect(await member.locator(".cp-status").textContent()).toBe("You are no longer a member of this unit");
+    expect(await member.locator("#toasts").textContent()).not.toContain("signed out");
+    await lib.context().close();
+    await admin.context().close();
     await ctx.close();
   });
 
