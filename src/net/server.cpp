@@ -122,6 +122,7 @@ void server::sweep() {
                             return u && !store::account_store::may_join_units(u->role);
                           });
     registry_.refresh_members();
+    notes_.settle();  // a deleted student note's text still in the WAL (readers were in the way)
   } catch (const std::exception& e) {
     log::event_log::write("error", "sweep_failed", {{"what", e.what()}});
   }

@@ -1,6 +1,8 @@
 // Student notes in their own table (see student_note_store.hpp).
 #include "store/student_note_store.hpp"
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <thread>
 
@@ -29,17 +31,51 @@ private:
   database& db_;
 };
 
+// Sets the connection's busy timeout for a scope, then gives it back the pool's.
+class busy_timeout_scope {
+public:
+  busy_timeout_scope(database& db, int ms, int restore) : db_(db), restore_(restore) { sqlite3_busy_timeout(db_.handle(), ms); }
+  ~busy_timeout_scope() { sqlite3_busy_timeout(db_.handle(), restore_); }
+  busy_timeout_scope(const busy_timeout_scope&) = delete;
+  busy_timeout_scope& operator=(const busy_timeout_scope&) = delete;
+
+private:
+  database& db_;
+  int restore_;
+};
+
+// How long a TRUNCATE checkpoint may hold SQLite's write lock waiting for readers, how many times
+// it is tried, and the pause between tries (when the lock is free for the op-log writer).
+constexpr int checkpoint_busy_ms = 50;
+constexpr int checkpoint_attempts = 8;
+constexpr auto checkpoint_pause = std::chrono::milliseconds(50);
+
 // After a delete the zeroed pages are only in the write-ahead log, and older copies of them, with
-// the note's text, are still in it. A TRUNCATE checkpoint copies the zeroed pages into the database
-// file and empties the log file. It waits (the busy timeout) for readers of older snapshots, and is
-// tried again while one still holds it up.
-void checkpoint_now(database& db) {
-  for (int attempt = 0; attempt < 20; ++attempt) {
+// the note's text, are still in it (and in the database file). Which checkpoint, and why:
+// - PASSIVE never takes the write lock and never waits, so it cannot hold up anyone; it copies
+//   the WAL's pages into the database file as far as readers allow. But it leaves the -wal file
+//   as it is, old frames and all, so alone it cannot promise the text is gone.
+// - TRUNCATE can: it copies everything, waits until no reader uses the log, and truncates the
+//   -wal file to zero bytes. But it takes the write lock that the op-log writer's BEGIN IMMEDIATE
+//   needs and, while it waits for readers of older snapshots, keeps it, calling the busy handler.
+//   With the pool's busy timeout (10 s) one long reader (a backup, a history replay) would stall
+//   every edit's commit, on every unit, for that long, and the old loop tried 20 times.
+// So a PASSIVE checkpoint first moves nearly everything into the database file without blocking
+// anyone; then TRUNCATE, with a busy timeout of 50 ms, has little left to copy and holds the lock
+// for about that long at most; between tries the lock is free. We run on the blocking pool (the
+// HTTP handler's thread), on a pooled connection outside any transaction, after the delete has
+// committed, so no lock of ours is held meanwhile. The delete's answer waits for this at most
+// about 8 × 100 ms; when readers still hold old snapshots after that, it answers anyway and the
+// checkpoint is owed: the server's session sweep (every 30 s) tries again until it succeeds.
+bool checkpoint_now(database& db, int pool_busy_ms) {
+  db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+  busy_timeout_scope brief(db, checkpoint_busy_ms, pool_busy_ms);
+  for (int attempt = 0; attempt < checkpoint_attempts; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(checkpoint_pause);
     auto st = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-    if (st.step() && st.int64(0) == 0) return;  // not busy: everything is in the database file
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (st.step() && st.int64(0) == 0) return true;  // not busy: everything is in the database file
   }
-  log::event_log::write("warn", "student_note_checkpoint_busy", {{"detail", "the deleted text stays in the WAL until the next checkpoint"}});
+  return false;
 }
 
 }  // namespace
@@ -88,7 +124,7 @@ void student_note_store::remove(std::int64_t unit_id, std::int64_t note_id) {
     st.run();
     if (db->changes() == 0) throw coded_error("unknown_note", "no such note");
   }
-  checkpoint_now(*db);
+  checkpoint(*db);
 }
 
 std::size_t student_note_store::remove_all(std::int64_t unit_id) {
@@ -101,8 +137,30 @@ std::size_t student_note_store::remove_all(std::int64_t unit_id) {
     st.run();
     n = static_cast<std::size_t>(db->changes());
   }
-  if (n) checkpoint_now(*db);
+  if (n) checkpoint(*db);
   return n;
+}
+
+void student_note_store::checkpoint(database& db) {
+  auto mine = ++deletes_;  // counted after the delete committed: a checkpoint from now on covers it
+  if (checkpoint_now(db, store_.options().busy_timeout_ms)) return settled_up_to(mine);
+  log::event_log::write("warn", "student_note_checkpoint_busy",
+                        {{"detail", "readers held old snapshots; the deleted text leaves the WAL at the next sweep"}});
+}
+
+void student_note_store::settled_up_to(std::uint64_t n) {
+  auto seen = settled_.load();
+  while (seen < n && !settled_.compare_exchange_weak(seen, n)) {
+  }
+}
+
+bool student_note_store::settle() {
+  auto upto = deletes_.load();
+  if (settled_.load() >= upto) return true;
+  auto db = store_.borrow();
+  if (!checkpoint_now(*db, store_.options().busy_timeout_ms)) return false;
+  settled_up_to(upto);
+  return true;
 }
 
 }  // namespace coplan::store

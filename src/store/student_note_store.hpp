@@ -3,8 +3,10 @@
 // only its members reach them (the router checks membership); deleting removes the row for good:
 // SQLite's secure_delete overwrites the freed bytes, and a TRUNCATE checkpoint then moves the
 // zeroed pages into the database file and empties the write-ahead log, which still held the old
-// copies. Thread-safe (each call borrows a connection).
+// copies (kept short so it never stalls the op-log writer; see checkpoint_now in the .cpp).
+// Thread-safe (each call borrows a connection; the counters are atomic).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,9 +37,18 @@ public:
   void remove(std::int64_t unit_id, std::int64_t note_id);
   // Removes every note of the unit for good; returns how many there were.
   std::size_t remove_all(std::int64_t unit_id);
+  // When a delete's checkpoint could not finish (readers held old snapshots), tries it again;
+  // false while it still cannot. The server calls it at every session sweep.
+  bool settle();
 
 private:
+  void checkpoint(database& db);
+  void settled_up_to(std::uint64_t n);
+
   store& store_;
+  // Deletes so far, and how many of them a TRUNCATE checkpoint that started after them covered;
+  // a checkpoint is owed while settled_ < deletes_.
+  std::atomic<std::uint64_t> deletes_{0}, settled_{0};
 };
 
 }  // namespace coplan::store
