@@ -25,7 +25,7 @@ void coplan_load_client::on_open() {
   c.disconnected();
   json streams = json::object();
   if (state_->welcomed) streams[c.stream()] = c.version();
-  send(json{{"type", "hello"}, {"clientID", c.client_id()}, {"streams", streams}}.dump());
+  send(json{{"type", "hello"}, {"clientID", c.client_id()}, {"streams", streams}, {"batch", state_->batch}}.dump());
 }
 
 void coplan_field_state::type_token(std::uint64_t token) {
@@ -57,7 +57,13 @@ void inserted_strings(const json& changes, F&& f) {
 }  // namespace
 
 void coplan_load_client::on_message(std::string_view message) {
-  auto m = json::parse(message);
+  auto frame = json::parse(message);
+  // A batched frame (hello "batch": true) holds an array of messages.
+  if (!frame.is_array()) return handle(frame);
+  for (const auto& m : frame) handle(m);
+}
+
+void coplan_load_client::handle(const json& m) {
   const auto& type = m["type"].get_ref<const std::string&>();
   auto& c = state_->collab;
   if (type == "welcome") {

@@ -20,6 +20,7 @@ struct coplan_field_state {
   collab_client collab;
   std::deque<std::uint64_t> unconfirmed_tokens;  // in edit order, as collab holds them
   bool welcomed = false;                         // has had a full copy of the field
+  bool batch = true;                             // asks for batched frames (hello "batch": true)
   // Types load_connection::token_text(token) at the end of the field (sent by a connection later).
   void type_token(std::uint64_t token);
 };
@@ -39,6 +40,7 @@ public:
 protected:
   void on_open() override;
   void on_message(std::string_view message) override;
+  void handle(const nlohmann::json& m);  // one message (a batched frame holds several)
 
 private:
   void flush();

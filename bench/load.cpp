@@ -57,6 +57,7 @@ struct options {
   double rate = 5, seconds = 10, drain = 10;
   int server_pid = 0;
   std::string doc_prefix = "bench";
+  bool no_batch = false;
 };
 
 // One run: the clients, the schedule, and everything measured.
@@ -122,10 +123,12 @@ private:
 
   std::shared_ptr<bench::load_connection> make_client(std::size_t unit, std::size_t slot) {
     std::shared_ptr<bench::load_connection> c;
-    if (o_.target == "coplan")
-      c = std::make_shared<bench::coplan_load_client>(ioc_, endpoint_, unit_ids_.at(unit), slot % 2 ? tea_ : lib_, &events_,
-                                                      "g" + std::to_string(clients_.size()));
-    else if (o_.target == "sharedb")
+    if (o_.target == "coplan") {
+      auto cc = std::make_shared<bench::coplan_load_client>(ioc_, endpoint_, unit_ids_.at(unit), slot % 2 ? tea_ : lib_,
+                                                            &events_, "g" + std::to_string(clients_.size()));
+      cc->state().batch = !o_.no_batch;
+      c = std::move(cc);
+    } else if (o_.target == "sharedb")
       c = std::make_shared<bench::sharedb_load_client>(ioc_, endpoint_, o_.doc_prefix + "-" + std::to_string(unit), &events_,
                                                        slot == 0);
     else if (o_.target == "echo")
@@ -399,6 +402,7 @@ int load(const std::vector<std::string>& args) {
       ("max-connecting", po::value(&o.max_connecting)->default_value(o.max_connecting), "handshakes under way at once")
       ("drain", po::value(&o.drain)->default_value(o.drain), "seconds to wait for the last deliveries")
       ("server-pid", po::value(&o.server_pid)->default_value(0), "the server's process id, for its CPU, memory and writes")
+      ("no-batch", po::bool_switch(&o.no_batch), "coplan: one message per frame (no hello \"batch\")")
       ("doc-prefix", po::value(&o.doc_prefix)->default_value(o.doc_prefix), "sharedb: document name prefix")
       ("check", po::bool_switch(&check), "exit 3 unless every edit was acknowledged and delivered exactly once, without errors, "
                                          "and the clients converged");

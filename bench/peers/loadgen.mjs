@@ -60,9 +60,13 @@ function coplanClient(unitId, role, onTokens) {
       updates: ups.slice(0, 200).map((u) => ({ clientID, changes: u.changes.toJSON() })) }));
   };
   const ready = new Promise((resolve) => {
-    ws.on("open", () => ws.send(JSON.stringify({ type: "hello", clientID })));
+    ws.on("open", () => ws.send(JSON.stringify({ type: "hello", clientID, batch: true })));
     ws.on("message", (data) => {
-      const m = JSON.parse(data);
+      // A frame holds one message, or (hello "batch": true) an array of them.
+      const frame = JSON.parse(data);
+      for (const m of Array.isArray(frame) ? frame : [frame]) handle(m);
+    });
+    const handle = (m) => {
       if (m.type === "welcome") {
         const s = m.streams[stream];
         state = EditorState.create({ doc: s.text, extensions: [collab({ startVersion: s.version, clientID })] });
@@ -83,7 +87,7 @@ function coplanClient(unitId, role, onTokens) {
         inFlight = false;
         push();
       }
-    });
+    };
   });
   return {
     ready,

@@ -36,6 +36,8 @@ struct server_config {
   std::size_t max_http_body_bytes = 64 << 10;      // one HTTP request body
   std::size_t max_queue_messages = 4096;           // outbound messages queued for one client
   std::size_t max_queue_bytes = 32 << 20;          // outbound bytes queued for one client
+  std::size_t max_batch_messages = 256;            // messages in one batched frame (hello "batch": true) ...
+  std::size_t max_batch_bytes = 256 << 10;         // ... and their bytes (one message may be larger)
   std::chrono::seconds http_timeout{30};           // reading one HTTP request (slowloris guard)
   std::chrono::seconds ws_handshake_timeout{10};   // finishing the WebSocket upgrade
   std::chrono::seconds ws_idle_timeout{60};        // a WebSocket with nothing heard (pings count) is closed

@@ -102,6 +102,7 @@ void ws_session<Stream>::on_message(std::string text) {
     if (auto* hello = std::get_if<unit::hello_msg>(&msg)) {
       if (joined_) throw coded_error("bad_message", "hello was already sent");
       joined_ = true;
+      batch_ = hello->batch;
       unit_->join(this->shared_from_this(), author, std::move(*hello));
       return;
     }
@@ -147,15 +148,39 @@ void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) 
   }
   queued_bytes_ += message->size();
   queue_.push_back(std::move(message));
+  // Written at once when the socket is idle (waiting to gather more would add latency behind every
+  // other handler queued on a busy io thread); what arrives while a write is under way goes out
+  // together in the next frame when the client reads batches.
   if (!writing_) do_write();
 }
 
 template <class Stream>
 void ws_session<Stream>::do_write() {
   writing_ = true;
+  if (finished_ || queue_.empty()) {
+    writing_ = false;
+    return;
+  }
   ws_.text(true);
-  ws_.async_write(boost::asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&ws_session::on_write, this->shared_from_this()));
+  auto done = beast::bind_front_handler(&ws_session::on_write, this->shared_from_this());
+  if (!batch_ || queue_.size() == 1) {
+    in_flight_ = 1;
+    return ws_.async_write(boost::asio::buffer(*queue_.front()), std::move(done));
+  }
+  static constexpr char open[] = "[", comma[] = ",", close[] = "]";
+  frame_.clear();
+  frame_.emplace_back(open, 1);
+  std::size_t bytes = 0;
+  in_flight_ = 0;
+  for (const auto& m : queue_) {
+    if (in_flight_ && (in_flight_ >= svc_.config.max_batch_messages || bytes + m->size() > svc_.config.max_batch_bytes)) break;
+    if (in_flight_) frame_.emplace_back(comma, 1);
+    frame_.emplace_back(m->data(), m->size());
+    bytes += m->size();
+    ++in_flight_;
+  }
+  frame_.emplace_back(close, 1);
+  ws_.async_write(frame_, std::move(done));
 }
 
 template <class Stream>
@@ -163,8 +188,10 @@ void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (finished_) return;
   if (ec) return finish();
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
+  for (; in_flight_ > 0; --in_flight_) {
+    queued_bytes_ -= queue_.front()->size();
+    queue_.pop_front();
+  }
   if (!queue_.empty() && !finished_) do_write();
   else if (queue_.empty() && closing_) do_close(*closing_);
 }

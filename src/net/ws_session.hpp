@@ -1,12 +1,15 @@
 // ws_session: one browser's WebSocket for one open unit, over plain TCP or TLS (Stream). Reads and parses client messages on the
 // connection's strand (so parsing runs in parallel across clients), hands them to the unit's
-// authority, and writes what the authority delivers from a bounded outbound queue. queue_ and
+// authority, and writes what the authority delivers from a bounded outbound queue. A client that
+// said so in its hello ("batch": true) gets what has queued up written as one frame holding a JSON
+// array of messages (one write instead of one per message when many arrive at once). queue_ and
 // every other member are guarded by the connection's strand (ws_'s executor).
 #pragma once
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -59,6 +62,9 @@ private:
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+  bool batch_ = false;                                // the client reads arrays of messages
+  std::size_t in_flight_ = 0;                         // queued messages in the frame being written
+  std::vector<boost::asio::const_buffer> frame_;      // the batched frame: "[", m1, ",", m2, …, "]"
   std::optional<boost::beast::websocket::close_reason> closing_;  // set by close_after_queue
   bool joined_ = false;
   bool finished_ = false;

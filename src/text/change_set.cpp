@@ -30,7 +30,7 @@ std::int64_t length_of(const nlohmann::json& v, std::int64_t max_number) {
 }
 
 // Mirrors addSection() of @codemirror/state.
-void add_section(std::vector<std::int64_t>& sections, std::int64_t len, std::int64_t ins, bool force_join = false) {
+void add_section(section_list& sections, std::int64_t len, std::int64_t ins, bool force_join = false) {
   if (len == 0 && ins <= 0) return;
   auto n = sections.size();
   if (n >= 2 && ins <= 0 && ins == sections[n - 1]) sections[n - 2] += len;
@@ -45,7 +45,7 @@ void add_section(std::vector<std::int64_t>& sections, std::int64_t len, std::int
 }
 
 // Mirrors addInsert() of @codemirror/state.
-void add_insert(std::vector<std::u16string>& values, const std::vector<std::int64_t>& sections,
+void add_insert(insert_list& values, const section_list& sections,
                 const std::u16string& value) {
   if (value.empty()) return;
   std::size_t index = (sections.size() - 2) >> 1;
@@ -55,6 +55,12 @@ void add_insert(std::vector<std::u16string>& values, const std::vector<std::int6
     while (values.size() < index) values.emplace_back();
     values.push_back(value);
   }
+}
+
+// Room for the sections of mapping or composing a and b, so that building them allocates at most
+// once (and not at all when they fit inline) instead of growing step by step.
+void reserve_for(section_list& sections, const change_set& a, const change_set& b) {
+  sections.reserve(a.sections().size() + b.sections().size());
 }
 
 // Mirrors SectionIter of @codemirror/state.
@@ -106,8 +112,8 @@ private:
 
 change_set change_set::from_json(const nlohmann::json& j, std::int64_t max_number, std::int64_t max_insert) {
   if (!j.is_array()) bad("expected an array");
-  std::vector<std::int64_t> sections;
-  std::vector<std::u16string> inserted;
+  section_list sections;
+  insert_list inserted;
   sections.reserve(j.size() * 2);
   std::int64_t total_insert = 0;
   for (std::size_t i = 0; i < j.size(); ++i) {
@@ -170,8 +176,8 @@ change_set change_set::empty_of(std::int64_t length) {
 }
 
 change_set change_set::replace(std::int64_t length, std::int64_t from, std::int64_t to, std::u16string insert) {
-  std::vector<std::int64_t> sections;
-  std::vector<std::u16string> inserted;
+  section_list sections;
+  insert_list inserted;
   if (from > 0) sections.insert(sections.end(), {from, -1});
   if (to > from || !insert.empty()) {
     sections.insert(sections.end(), {to - from, static_cast<std::int64_t>(insert.size())});
@@ -259,8 +265,9 @@ change_set change_set::map(const change_set& other, bool before) const {
   // mapSet never ends on some sets of different lengths (e.g. [[1,"x"]] over [[3]]; CodeMirror
   // loops too), and a stale push is mapped before it is checked against the document.
   if (length() != other.length()) throw coded_error("length_mismatch", "mismatched change set lengths");
-  std::vector<std::int64_t> sections;
-  std::vector<std::u16string> insert;
+  section_list sections;
+  insert_list insert;
+  reserve_for(sections, *this, other);
   section_iter a(*this), b(other);
   for (std::int64_t inserted = -1;;) {
     if ((a.done() && b.len) || (b.done() && a.len)) {
@@ -317,8 +324,9 @@ change_set change_set::map(const change_set& other, bool before) const {
 change_set change_set::compose(const change_set& other) const {
   if (empty()) return other;
   if (other.empty()) return *this;
-  std::vector<std::int64_t> sections;
-  std::vector<std::u16string> insert;
+  section_list sections;
+  insert_list insert;
+  reserve_for(sections, *this, other);
   section_iter a(*this), b(other);
   for (bool open = false;;) {
     if (a.done() && b.done()) {

@@ -6,14 +6,21 @@
 #include <string>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <nlohmann/json_fwd.hpp>
 
 namespace coplan::text {
 
+// A change set's section pairs and inserted texts. Most change sets (one edit somewhere in a
+// document: keep, replace, keep) fit inline, so mapping one over another, which a server rebasing
+// a stale push does thousands of times a second, allocates nothing for them.
+using section_list = boost::container::small_vector<std::int64_t, 12>;
+using insert_list = boost::container::small_vector<std::u16string, 3>;
+
 class change_set {
 public:
   change_set() = default;
-  change_set(std::vector<std::int64_t> sections, std::vector<std::u16string> inserted)
+  change_set(section_list sections, insert_list inserted)
       : sections_(std::move(sections)), inserted_(std::move(inserted)) {}
 
   // Parses CodeMirror's JSON form: n = keep n, [n] = delete n, [n, "line", ...] = replace n by the
@@ -43,7 +50,7 @@ public:
   // This change set followed by `other` (which starts in this one's result).
   change_set compose(const change_set& other) const;
 
-  const std::vector<std::int64_t>& sections() const { return sections_; }
+  const section_list& sections() const { return sections_; }
   // Inserted text of the section pair starting at sections()[2*k] (empty when none).
   const std::u16string& inserted(std::size_t k) const;
 
@@ -80,8 +87,8 @@ public:
   bool operator==(const change_set& o) const;
 
 private:
-  std::vector<std::int64_t> sections_;
-  std::vector<std::u16string> inserted_;
+  section_list sections_;
+  insert_list inserted_;
 };
 
 }  // namespace coplan::text

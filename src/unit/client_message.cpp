@@ -112,6 +112,10 @@ client_message parse_hello(const json& j, const unit_limits&) {
     if (s.size() > 10'000) throw coded_error("too_large", "too many streams");
     for (const auto& [k, v] : s.items()) m.streams[k] = count_of(v, "version");
   }
+  if (j.contains("batch")) {
+    if (!j.at("batch").is_boolean()) bad("\"batch\" must be true or false");
+    m.batch = j.at("batch").get<bool>();
+  }
   return m;
 }
 

@@ -18,6 +18,7 @@ namespace coplan::unit {
 struct hello_msg {
   std::string client_id;
   std::map<std::string, std::uint64_t> streams;  // versions the client already has
+  bool batch = false;  // the client reads a frame holding a JSON array of messages
 };
 
 struct push_msg {

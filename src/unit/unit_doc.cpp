@@ -15,8 +15,8 @@ namespace {
 
 // The change set that undoes `c` on the document `doc` it applies to.
 text::change_set inverse_of(const text::change_set& c, const text::text_buffer& doc) {
-  std::vector<std::int64_t> sections = c.sections();
-  std::vector<std::u16string> inserted;
+  text::section_list sections = c.sections();
+  text::insert_list inserted;
   std::int64_t pos = 0;
   for (std::size_t i = 0; i < sections.size(); i += 2) {
     std::int64_t len = sections[i], ins = sections[i + 1];

@@ -45,7 +45,14 @@ message updates(const std::string& stream, const std::vector<std::shared_ptr<con
 }
 
 message pushed(const std::string& stream, bool ok, std::uint64_t version) {
-  return of({{"type", "pushed"}, {"stream", stream}, {"ok", ok}, {"version", version}});
+  // Built by hand like updates(): one is sent for every push, and building a json object for it
+  // cost more than the updates message itself.
+  std::string out = "{\"type\":\"pushed\",\"stream\":";
+  out += nlohmann::json(stream).dump();
+  out += ok ? ",\"ok\":true,\"version\":" : ",\"ok\":false,\"version\":";
+  out += std::to_string(version);
+  out += '}';
+  return std::make_shared<const std::string>(std::move(out));
 }
 
 nlohmann::json command_json(const structure_update& u) {

@@ -339,6 +339,51 @@ TEST(Server, ResentPushIsAnsweredOnlyOnceItsCommitIsDurable) {
   EXPECT_EQ(w["streams"]["unit.goals"]["text"], "once");
 }
 
+// A client that says "batch": true in its hello gets the messages that queue up while a frame is
+// being written as one frame holding a JSON array (contention: ten editors' updates at once); a
+// client that does not say so gets one message per frame. Both get every update, in order.
+TEST(Server, ABatchingClientGetsQueuedMessagesInOneFrameOthersOneByOne) {
+  test_server ts([](net::server_config& c) { c.threads = 1; });
+  auto a = ts.open_socket("lib");
+  a->send(json{{"type", "hello"}, {"clientID", "A"}, {"batch", true}});
+  a->expect("welcome");
+  auto b = ts.join("tea", "B");
+  auto c = ts.join("lib", "C");
+  // Twenty pushes commit together, so twenty broadcasts reach each socket at once.
+  ts.server().writer().hold_commits(true);
+  const int pushes = 20;
+  for (int i = 0; i < pushes; ++i) c->send(push_msg("unit.goals", static_cast<std::uint64_t>(i), "C", static_cast<std::uint64_t>(i + 1), ins(i, i, u"x")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ts.server().writer().hold_commits(false);
+  // Reads raw frames until every update has arrived; returns how many frames were arrays.
+  auto read_updates = [&](client::ws_client& s) {
+    int arrays = 0;
+    std::uint64_t next = 0;
+    while (next < static_cast<std::uint64_t>(pushes)) {
+      auto raw = s.recv_raw();
+      if (!raw) {
+        ADD_FAILURE() << "missing updates after version " << next;
+        break;
+      }
+      auto frame = json::parse(*raw);
+      if (frame.is_array()) ++arrays;
+      else frame = json::array({frame});
+      for (const auto& m : frame) {
+        EXPECT_TRUE(m.is_object());
+        if (m["type"] != "updates") continue;
+        for (const auto& u : m["updates"]) EXPECT_EQ(u["v"], next++);
+      }
+    }
+    return arrays;
+  };
+  EXPECT_GE(read_updates(*a), 1) << "nothing was batched";
+  EXPECT_EQ(read_updates(*b), 0) << "a client that did not ask got a batch";
+  // A non-boolean batch is refused like any other malformed hello.
+  auto d = ts.open_socket("tea");
+  d->send(json{{"type", "hello"}, {"clientID", "D"}, {"batch", "yes"}});
+  EXPECT_EQ(d->expect("error")["code"], "bad_message");
+}
+
 // Bad HTTP input: each kind gets its status and error code, and the server keeps serving.
 TEST(Server, BadHttpInputGetsItsErrorCode) {
   test_server ts([](net::server_config& c) { c.max_http_body_bytes = 1024; });

@@ -99,8 +99,8 @@ private:
     if (insert_at == SIZE_MAX || deletes.size() != del) throw std::runtime_error("trace position out of range");
     auto length = static_cast<std::int64_t>(merged);
     // The change on the merged document: insert at insert_merged, delete the listed positions.
-    std::vector<std::int64_t> sections;
-    std::vector<std::u16string> inserted;
+    text::section_list sections;
+    text::insert_list inserted;
     std::int64_t at = 0;
     auto keep_to = [&](std::int64_t p) {
       if (p > at) sections.insert(sections.end(), {p - at, -1});

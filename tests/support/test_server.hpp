@@ -70,10 +70,16 @@ public:
   std::int64_t out() const { return out_; }
   std::int64_t other_partnership() const { return other_partnership_; }  // the outsider's
 
-  // A member's WebSocket, signed in and past hello.
-  std::unique_ptr<ws_client> join(const std::string& user, const std::string& client_id, nlohmann::json* welcome = nullptr) {
+  // A member's WebSocket, signed in, before hello.
+  std::unique_ptr<ws_client> open_socket(const std::string& user) {
     auto c = std::make_unique<ws_client>();
     if (!c->connect("127.0.0.1", port_, ws_path(), sign_in(port_, user))) throw std::runtime_error("upgrade refused");
+    return c;
+  }
+
+  // A member's WebSocket, signed in and past hello.
+  std::unique_ptr<ws_client> join(const std::string& user, const std::string& client_id, nlohmann::json* welcome = nullptr) {
+    auto c = open_socket(user);
     auto w = c->hello(client_id);
     if (welcome) *welcome = w;
     return c;

@@ -29,6 +29,8 @@ TEST(ClientMessage, ParsesEachType) {
   EXPECT_EQ(p.updates[0].seq, 4u);
   EXPECT_EQ(p.updates[0].changes_json, R"([2,[0,"hi"]])");
   EXPECT_TRUE(std::holds_alternative<hello_msg>(parse_client_message(R"({"type":"hello","clientID":"x","streams":{"a":1}})", {})));
+  EXPECT_FALSE(std::get<hello_msg>(parse_client_message(R"({"type":"hello","clientID":"x"})", {})).batch);
+  EXPECT_TRUE(std::get<hello_msg>(parse_client_message(R"({"type":"hello","clientID":"x","batch":true})", {})).batch);
   EXPECT_TRUE(std::holds_alternative<command_msg>(
       parse_client_message(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"remove_block","id":"abcdef"}})", {})));
   EXPECT_TRUE(std::holds_alternative<presence_msg>(parse_client_message(R"({"type":"presence","stream":null})", {})));

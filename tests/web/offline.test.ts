@@ -3,7 +3,7 @@
 // reopened in a "new page" merges everything once when the network returns; a snapshot taken
 // while a push was in flight (the server got it, the answer was lost) never applies it twice; and
 // the restored command counter never reuses a seq the server has seen.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { sendableUpdates } from "@codemirror/collab";
 import { StreamPeer, type PeerLink } from "../../web/src/sync/stream-peer";
 import { UnitConnection, type UnitSnapshot } from "../../web/src/sync/unit-connection";
@@ -171,5 +171,45 @@ describe("a unit reopened from its snapshot", () => {
     expect(values.begin_approach).toBe("teaming");
     expect(values.middle_approach).toBe("station");
     a2.close();
+  });
+});
+
+// Hours on a flaky school network: the page keeps trying, waiting a little longer each time up to
+// a cap, with jitter so a whole school's pages do not reconnect in step; when the browser says the
+// network is back, it tries at once instead of waiting out the delay.
+describe("reconnecting after a long time offline", () => {
+  it("backs off exponentially with jitter up to the cap, never gives up, and retries at once when the network returns", async () => {
+    vi.useFakeTimers();
+    try {
+      const attempts: number[] = [];
+      const makeSocket = () => {
+        attempts.push(Date.now());
+        const s: any = { readyState: 0, send() {}, close() {}, onopen: null, onmessage: null, onclose: null, onerror: null };
+        queueMicrotask(() => s.onclose?.({ code: 1006, reason: "" })); // refused, as with no network
+        return s;
+      };
+      const conn = new UnitConnection({ url: "ws://127.0.0.1:9/none", makeSocket, minDelay: 300, maxDelay: 15_000 });
+      conn.connect();
+      await vi.advanceTimersByTimeAsync(60 * 60 * 1000); // an hour
+      expect(conn.status).toBe("offline");
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
+      // Each wait is min(cap, 300 ms · 2^n) times a random factor between 0.5 and 1.5.
+      gaps.forEach((g, n) => {
+        const nominal = Math.min(15_000, 300 * 2 ** n);
+        expect(g, `wait ${n}`).toBeGreaterThanOrEqual(Math.floor(nominal * 0.5));
+        expect(g, `wait ${n}`).toBeLessThanOrEqual(Math.ceil(nominal * 1.5));
+      });
+      expect(attempts.length).toBeGreaterThanOrEqual(3600 / 22.5); // still trying: at least every 22.5 s
+      expect(new Set(gaps.slice(10)).size).toBeGreaterThan(10); // jittered, not in step
+      const before = attempts.length;
+      conn.retryNow(); // the browser's "online" event
+      expect(attempts.length).toBe(before + 1);
+      conn.close();
+      conn.retryNow(); // closed for good: nothing more
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(attempts.length).toBe(before + 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

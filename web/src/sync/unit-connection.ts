@@ -125,6 +125,18 @@ export class UnitConnection implements PeerLink {
     this.setStatus("closed");
   }
 
+  /**
+   * Tries to connect now instead of when the backoff delay ends (the browser says the network is
+   * back). Does nothing while connected or connecting, after close(), or once removed from the unit.
+   */
+  retryNow(): void {
+    if (this.closedByUser || this.socket || this.status === "removed" || !this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.attempt = this.status === "signedout" ? this.attempt : 0;
+    this.open();
+  }
+
   /** Drops the current socket (as a network failure would); the connection comes back by itself. */
   drop(): void {
     this.socket?.close(4000, "dropped");
@@ -222,19 +234,23 @@ export class UnitConnection implements PeerLink {
     socket.onopen = () => {
       const streams: Record<string, number> = {};
       for (const [id, p] of this.peers) streams[id] = p.version;
-      socket.send(JSON.stringify({ type: "hello", clientID: this.clientID, streams }));
+      // batch: messages that queue up on the server arrive as one frame holding an array.
+      socket.send(JSON.stringify({ type: "hello", clientID: this.clientID, streams, batch: true }));
       this.lastHeard = Date.now();
     };
     socket.onmessage = (ev) => {
       if (socket !== this.socket) return;
       this.lastHeard = Date.now();
-      let msg: ServerMessage;
+      let frame: ServerMessage | ServerMessage[];
       try {
-        msg = JSON.parse(String(ev.data));
+        frame = JSON.parse(String(ev.data));
       } catch {
         return;
       }
-      this.handle(msg);
+      for (const msg of Array.isArray(frame) ? frame : [frame]) {
+        if (socket !== this.socket) return; // a message of this frame closed the connection
+        this.handle(msg);
+      }
     };
     socket.onclose = (ev) => {
       if (socket !== this.socket) return;
@@ -285,7 +301,10 @@ export class UnitConnection implements PeerLink {
     const max = this.opts.maxDelay ?? 15000;
     const delay = Math.min(max, min * 2 ** this.attempt) * (0.5 + Math.random());
     this.attempt = Math.min(this.attempt + 1, 16);
-    this.retryTimer = setTimeout(() => this.open(), delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.open();
+    }, delay);
   }
 
   private handle(msg: ServerMessage) {

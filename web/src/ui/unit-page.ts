@@ -553,6 +553,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   const flush = () => void keeper?.flush();
   const onHidden = () => document.visibilityState === "hidden" && flush();
   window.addEventListener("pagehide", flush);
+  // Back on the network (Wi-Fi again after minutes away): reconnect now, not when the backoff ends.
+  const onOnline = () => conn.retryNow();
+  window.addEventListener("online", onOnline);
   document.addEventListener("visibilitychange", onHidden);
   const beforeUnload = (e: BeforeUnloadEvent) => {
     // Unsent edits kept in this browser are sent the next time the unit opens here.
@@ -574,6 +577,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     window.removeEventListener("beforeunload", beforeUnload);
     window.removeEventListener("beforeprint", recordPrint);
     window.removeEventListener("pagehide", flush);
+    window.removeEventListener("online", onOnline);
     document.removeEventListener("visibilitychange", onHidden);
     ctx?.destroy();
     conn.close();
