@@ -225,7 +225,9 @@ void ws_session<Stream>::finish() {
   finished_ = true;
   if (tracking_) svc_.sessions.forget(tracking_);
   if (counted_) svc_.per_user.close_socket(user_.id);
-  queue_.clear();
+  // A write still under way reads the messages it was given until its handler runs (Beast may
+  // finish it after a failed read, before the close): those stay; the rest are dropped.
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(writing_ ? in_flight_ : 0), queue_.end());
   queued_bytes_ = 0;
   if (joined_) unit_->leave(this);
 }

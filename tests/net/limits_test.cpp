@@ -16,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "support/raw_ws.hpp"
 #include "support/test_server.hpp"
 
 using namespace coplan;
@@ -158,6 +159,66 @@ TEST(ServerLimits, AClientThatNeverReadsIsDroppedAndMemoryStaysBounded) {
             << with_silent / 1024.0 << " MiB with a client that never reads (dropped at its queue limit of 256 messages)\n";
   // The silent client costs at most its queue (256 x 4 KB = 1 MiB) plus slack, not the 12 MB it was sent.
   EXPECT_LT(with_silent, normal + 8 * 1024);
+}
+
+// Regression (use after free, found by review): when a client's read failed (here a frame with a
+// reserved bit set) while a write to it was still under way (its socket full), finish() dropped
+// the whole outbound queue, including the messages that write was still sending; Beast finishes
+// that write before its close frame, so it went on sending freed memory (AddressSanitizer reports
+// it in sendmsg). Now the messages in flight stay until their write ends, and the client reads
+// whole, valid messages and then the close.
+TEST(ServerLimits, AFailedReadDuringABlockedWriteKeepsTheMessagesBeingWritten) {
+  test_server ts([](net::server_config& c) {
+    c.messages_per_second = 1e9;
+    c.message_burst = 1e9;
+    c.user_messages_per_second = 1e9;
+    c.user_message_burst = 1e9;
+  });
+  auto writer = ts.join("lib", "W");
+  silent_client slow(ts.port(), ts.ws_path(), sign_in(ts.port(), "tea"));
+  // 8 MB of updates: far more than the silent client's socket buffers hold, so a write to it blocks.
+  // Each edit replaces the field's 4000 characters.
+  auto replace = [](std::uint64_t version, char c) {
+    std::string chunk(4000, c);
+    json changes = version ? json::array({json::array({4000, chunk})}) : json::array({json::array({0, chunk})});
+    return json{{"type", "push"}, {"stream", "unit.goals"}, {"version", version},
+                {"updates", json::array({{{"clientID", "W"}, {"seq", version + 1}, {"changes", changes}}})}};
+  };
+  for (std::uint64_t version = 0; version < 2000; ++version) {
+    writer->send(replace(version, static_cast<char>('a' + version % 26)));
+    while (true) {
+      auto m = writer->recv(std::chrono::seconds(10));
+      ASSERT_TRUE(m) << "the writer lost its connection";
+      if ((*m)["type"] == "pushed") break;
+    }
+  }
+  // The silent client breaks the protocol; the server's read fails while its write is blocked.
+  auto bad = encode_frame(ws_opcode::text, R"({"type":"ping"})", {.rsv = 4});
+  asio::write(beast::get_lowest_layer(slow.ws).socket(), asio::buffer(bad));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (std::uint64_t version = 2000; version < 2050; ++version)  // fresh allocations reuse freed memory
+    writer->send(replace(version, 'z'));
+  // Now it reads: every message it gets is whole JSON, then the server's close.
+  timeval tv{20, 0};
+  auto& sock = beast::get_lowest_layer(slow.ws).socket();
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  beast::flat_buffer buf;
+  beast::error_code ec;
+  int messages = 0;
+  for (;;) {
+    slow.ws.read(buf, ec);
+    if (ec) break;
+    auto text = beast::buffers_to_string(buf.data());
+    buf.consume(buf.size());
+    EXPECT_TRUE(json::accept(text)) << "message " << messages << " is not whole JSON";
+    ++messages;
+  }
+  EXPECT_GT(messages, 0);
+  EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+  EXPECT_EQ(slow.ws.reason().code, websocket::close_code::protocol_error);
+  // And the server serves the writer on.
+  writer->send(json{{"type", "ping"}});
+  EXPECT_EQ(writer->expect("pong")["type"], "pong");
 }
 
 TEST(ServerLimits, AFloodFromOneConnectionIsRefusedWithRateLimitedAndOthersAreServed) {

@@ -148,6 +148,55 @@ describe("offline work in the browser", () => {
     await teaProxy.close();
   });
 
+  // Minutes offline, in seconds of test: the page's clock is Playwright's fake clock, moved on a
+  // minute at a time while she types. Her page keeps trying to come back (each try refused by the
+  // cut network), says what it keeps, and when the browser says the network is back it reconnects
+  // at once (not when the backoff ends) and the server gets every word once.
+  it("keeps typing through ten minutes offline and merges the moment the network is back", async () => {
+    const proxy = new CuttableProxy(Number(new URL(inject("baseUrl")).port));
+    const base = `http://127.0.0.1:${await proxy.start()}`;
+    const lib = await signedInPage(browser, "librarian", { base });
+    await lib.clock.install();
+    await openFirstUnit(lib);
+    const unit = new URL(lib.url()).pathname.split("/").pop()!;
+    const stream = "unit.understandings";
+    const text = () => lib.evaluate((s) => (window as any).coplan.peers.get(s).text as string, stream);
+    const status = () => lib.locator(".cp-status").textContent();
+    const before = await text();
+
+    proxy.setCut(true);
+    await expect.poll(status, { timeout: 15_000 }).toMatch(/^Offline/);
+    await lib.locator(`[data-stream="${stream}"] .cm-content`).click();
+    await lib.keyboard.press("Control+End");
+    const typed: string[] = [];
+    for (let minute = 1; minute <= 10; minute++) {
+      const piece = ` Minute ${minute} offline.`;
+      await lib.keyboard.type(piece, { delay: 5 });
+      typed.push(piece);
+      const tries = proxy.refused;
+      await lib.clock.fastForward(60_000);
+      // Still trying to come back after every minute (the wait is capped at 15 s ± jitter).
+      await expect.poll(() => proxy.refused, { timeout: 10_000 }).toBeGreaterThan(tries);
+    }
+    await expect.poll(status).toMatch(/^Offline — \d+ unsaved changes? kept here/);
+    expect(await text()).toBe(before + typed.join(""));
+
+    proxy.setCut(false);
+    const tries = proxy.refused;
+    await lib.evaluate(() => window.dispatchEvent(new Event("online"))); // what the browser fires
+    // Saved within 5 s: the retry did not wait for its timer, which after ten minutes of tries is
+    // at least 7.5 s away.
+    const saved = () => lib.evaluate(() => (window as any).coplan.status === "online" && (window as any).coplan.unconfirmed() === 0);
+    await expect.poll(saved, { timeout: 5_000, intervals: [100] }).toBe(true);
+    expect(proxy.refused).toBe(tries);
+    const server = await serverState(unit, await signIn("teacher"));
+    const final: string = server.streams[stream].text;
+    expect(final).toBe(before + typed.join(""));
+    for (const piece of typed) expect(final.split(piece).length - 1, piece).toBe(1);
+    await lib.context().close();
+    await proxy.close();
+  });
+
   it("sends what a tab closed while offline left behind, from the next page that opens the unit", async () => {
     const proxy = new CuttableProxy(Number(new URL(inject("baseUrl")).port));
     const base = `http://127.0.0.1:${await proxy.start()}`;

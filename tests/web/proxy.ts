@@ -7,10 +7,14 @@ export class CuttableProxy {
   private sockets = new Set<net.Socket>();
   private cut = false;
   port = 0;
+  refused = 0; // connections refused while cut (the page's attempts to come back)
 
   constructor(private targetPort: number) {
     this.server = net.createServer((client) => {
-      if (this.cut) return client.destroy();
+      if (this.cut) {
+        this.refused++;
+        return client.destroy();
+      }
       const upstream = net.connect(this.targetPort, "127.0.0.1");
       for (const s of [client, upstream]) {
         this.sockets.add(s);
