@@ -157,10 +157,6 @@ void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) 
 template <class Stream>
 void ws_session<Stream>::do_write() {
   writing_ = true;
-  if (finished_ || queue_.empty()) {
-    writing_ = false;
-    return;
-  }
   ws_.text(true);
   auto done = beast::bind_front_handler(&ws_session::on_write, this->shared_from_this());
   if (!batch_ || queue_.size() == 1) {

@@ -133,7 +133,7 @@ export class UnitConnection implements PeerLink {
     if (this.closedByUser || this.socket || this.status === "removed" || !this.retryTimer) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.attempt = this.status === "signedout" ? this.attempt : 0;
+    if (this.status !== "signedout") this.attempt = 0; // signed out: keep retrying slowly
     this.open();
   }
 

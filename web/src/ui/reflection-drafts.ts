@@ -30,6 +30,21 @@ interface Entry {
 const PREFIX = "coplan-reflection";
 const keyOf = (user: number, unit: string, reflection: number) => `${PREFIX}/${user}/${unit}/${reflection}`;
 
+/** The keys of `user`'s entries (none when storage is disabled). */
+function keysOf(user: number): string[] {
+  const mine = `${PREFIX}/${user}/`;
+  const keys: string[] = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k?.startsWith(mine)) keys.push(k);
+    }
+  } catch {
+    // nothing kept
+  }
+  return keys;
+}
+
 function read(key: string): Entry {
   try {
     return JSON.parse(localStorage.getItem(key) ?? "{}") ?? {};
@@ -100,29 +115,14 @@ export class ReflectionDrafts {
 
   /** Deletes every reflection draft this browser keeps for `user` (signing out). */
   static forgetUser(user: number): void {
-    try {
-      const mine = `${PREFIX}/${user}/`;
-      for (let i = localStorage.length - 1; i >= 0; i--) {
-        const k = localStorage.key(i);
-        if (k?.startsWith(mine)) localStorage.removeItem(k);
-      }
-    } catch {
-      // nothing kept
-    }
+    for (const k of keysOf(user)) localStorage.removeItem(k);
   }
 
   /** How many of `user`'s reflection drafts have not reached the server. */
   static unsaved(user: number): number {
-    let n = 0;
-    try {
-      const mine = `${PREFIX}/${user}/`;
-      for (let i = 0; i < localStorage.length; i++) {
-        const k = localStorage.key(i);
-        if (k?.startsWith(mine) && (read(k).draft || read(k).carried?.length)) n++;
-      }
-    } catch {
-      // nothing kept
-    }
-    return n;
+    return keysOf(user).filter((k) => {
+      const e = read(k);
+      return e.draft || e.carried?.length;
+    }).length;
   }
 }
