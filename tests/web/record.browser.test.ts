@@ -63,7 +63,7 @@ describe("the record of who contributed what", () => {
     await expect.poll(goalsNow).toBe("Students test the creek. They judge their sources.");
     // The unit's own values are shown too (and can be restored like any field).
     await expect.poll(() => lib.locator('.cp-past-field[data-field="title"]').textContent()).toContain("Record test");
-    expect(await lib.locator('.cp-past-field[data-field="phase"]').textContent()).toContain("Co-plan");
+    expect(await lib.locator('.cp-past-field[data-field="phase"]').textContent()).toContain("Phase: Plan");
     // Step back edit by edit until the librarian's sentence is gone.
     for (let i = 0; i < 40 && (await goalsNow()) !== "Students test the creek."; i++) {
       await lib.getByRole("button", { name: "◀ Previous edit" }).click();

@@ -2,7 +2,8 @@
 // (its protocol changeable until someone answers); both partners reflect privately, the answers
 // are revealed side by side when both have submitted, they agree on a facet, and a "Now what?"
 // line shows up in their next unit. A draft written to a protocol the partner changed before it was
-// saved stays on the page, and a draft that never reached the server survives a reload.
+// saved stays on the page, and a draft that never reached the server survives a reload. The
+// history page names the reflect phase.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page, Route } from "playwright-core";
 import { artifacts, axeViolations, launch, signedInPage } from "./browser";
@@ -160,6 +161,20 @@ describe("reflection", () => {
     expect(await tea.locator(".cp-unsaved-text").count()).toBe(0);
     await lib.context().close();
     await tea.context().close();
+  });
+
+  // Regression (history page showed a reflecting unit as "Co-plan"): the page looked the unit's
+  // phase up among the template's tabs, which stop at assess, and fell back to the first tab.
+  it("history page shows the reflect phase's label for a unit in the reflect phase", async () => {
+    const lib = await signedInPage(browser, "librarian");
+    lib.on("dialog", (d) => d.accept());
+    await newUnit(lib, "History of a reflecting unit");
+    const unitPath = await toReflect(lib);
+    await lib.goto(new URL(unitPath + "/history", lib.url()).href);
+    const phase = lib.locator('.cp-past-field[data-field="phase"]');
+    await expect.poll(() => phase.textContent()).toContain("Phase: Reflect");
+    expect(await phase.textContent()).not.toContain("Co-plan");
+    await lib.context().close();
   });
 
   it("keeps a draft that has not reached the server in the browser across a reload", async () => {

@@ -173,8 +173,10 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
       (shown.op === tl.ops ? " (now)" : "");
     const nowLists = current.structure.lists;
     body.replaceChildren();
-    // The unit's own values at that moment: its title and the phase it was in.
-    const phaseThen = t.phases.find((p) => p.id === s.values.phase)?.label ?? t.phases[0]?.label ?? "—";
+    // The unit's own values at that moment: its title and the phase it was in. The phase is one of
+    // the template's phase choices (plan … reflect), not one of its tabs: there is no reflect tab.
+    const phaseChoices = t.choices.phases ?? [];
+    const phaseThen = phaseChoices.find((p) => p.id === (s.values.phase ?? "plan"))?.label ?? String(s.values.phase ?? "—");
     body.append(h("p", { class: "cp-past-field", "data-field": "title" },
       h("span", { class: "cp-label" }, "Title: "), String(s.values.title ?? "—"), " ", valueRestoreButton("unit", { id: "title", label: "Title" })));
     body.append(h("p", { class: "cp-past-field", "data-field": "phase" },
