@@ -1,10 +1,11 @@
 // Access control: the authorization matrix (every HTTP route of api_router::routes(), the
 // WebSocket upgrade and every WebSocket message type, tried as nobody, a user of another
 // partnership, a coordinator, an administrator who is not in the unit, and a member; only the
-// allowed succeed and the refused change nothing), members removed or made coordinator while
-// connected, invitations (bound to their role), CSRF, brute-force limits, sessions that end
-// (signed out, expired, deleted by the command line) closing their WebSockets, password rules and
-// the audit log.
+// allowed succeed and the refused change nothing), another unit's nested ids (reflections, action
+// items, student notes) refused in one's own unit, members removed or made coordinator while
+// connected, invitations (bound to their role), CSRF and the cookie's attributes, brute-force
+// limits, sessions that end (signed out, expired, deleted by the command line, a password change)
+// closing their WebSockets, password rules and the audit log.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -38,6 +39,39 @@ std::string fingerprint(const std::string& db_path) {
       for (int c = 0; c < st.columns(); ++c) all += "|" + st.text(c);
   }
   return all;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The newest audit log entry with `action`, as an administrator reads it (null if there is none).
+json audit_entry(unsigned short port, const std::string& admin_cookie, const std::string& action) {
+  auto audit = http_call(port, http::verb::get, "/api/admin/audit", "", admin_cookie);
+  EXPECT_EQ(audit.status, 200u) << audit.body.dump();
+  json newest;
+  for (const auto& e : audit.body["entries"])
+    if (e["action"] == action && (newest.is_null() || e["id"].get<std::int64_t>() > newest["id"].get<std::int64_t>())) newest = e;
+  return newest;
+}
+
+// A plus-delta reflection of `unit` that both of its members (cookies `a` and `b`) answer and
+// submit, so it is revealed and its delta line is an action item in the partnership's later
+// units. Returns the reflection's id.
+std::string revealed_reflection(unsigned short port, const std::string& unit, const std::string& a, const std::string& b) {
+  auto base = "/api/units/" + unit + "/reflections";
+  auto started = http_call(port, http::verb::post, base, R"({"kind":"unit","protocol":"plus-delta"})", a);
+  EXPECT_EQ(started.status, 201u) << started.body.dump();
+  auto rid = std::to_string(started.body["reflection"]["id"].get<int>());
+  json revealed;
+  for (const auto& who : {a, b}) {
+    auto saved = http_call(port, http::verb::post, base + "/" + rid,
+                           R"({"protocol":"plus-delta","answers":{"delta":{"text":"Book the lab earlier"}}})", who);
+    EXPECT_EQ(saved.status, 200u) << saved.body.dump();
+    revealed = http_call(port, http::verb::post, base + "/" + rid + "/submit", "{}", who).body;
+  }
+  EXPECT_EQ(revealed["reflection"]["state"], "revealed") << revealed.dump();
+  return rid;
 }
 
 bool refused(unsigned status, const json& body) {
@@ -276,6 +310,110 @@ TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
   }
 }
 
+// The matrix checks the unit in the path; this checks the ids nested under it. An outsider with a
+// partnership and unit of their own (holding its own reflection, student note and action item)
+// puts the victim unit's reflection, action item and student note ids into every member route of
+// their own unit that takes one: each is refused as if the id did not exist, and nothing changes.
+// A unit made in the victim's partnership is refused the same way.
+TEST(Access, AnotherUnitsNestedIdsAreRefusedInYourOwnUnitsRoutes) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  auto out = sign_in(ts.port(), "out"), oli = sign_in(ts.port(), "oli");
+  auto make_unit = [&](const json& partnership, const std::string& cookie, const std::string& title) {
+    auto r = http_call(ts.port(), http::verb::post, "/api/units", json{{"partnership", partnership}, {"title", title}}.dump(), cookie);
+    EXPECT_EQ(r.status, 201u) << r.body.dump();
+    return r.body["unit"]["id"].get<std::string>();
+  };
+  // A unit's newest action item, a new student note (turning notes on) and a reflection still
+  // open under the after-action-review protocol (the one the routes' examples answer).
+  auto newest_item = [&](const std::string& unit, const std::string& cookie) {
+    auto items = http_call(ts.port(), http::verb::get, "/api/units/" + unit + "/action-items", "", cookie).body["items"];
+    EXPECT_FALSE(items.empty()) << items.dump();
+    return std::to_string(items.at(0)["id"].get<int>());
+  };
+  auto add_note = [&](const std::string& unit, const std::string& cookie) {
+    auto base = "/api/units/" + unit + "/student-notes";
+    EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/settings", R"({"enabled":true})", cookie).status, 200u);
+    auto note = http_call(ts.port(), http::verb::post, base, R"({"text":"Reads below grade level"})", cookie);
+    EXPECT_EQ(note.status, 201u) << note.body.dump();
+    return std::to_string(note.body["note"]["id"].get<int>());
+  };
+  auto open_reflection = [&](const std::string& unit, const std::string& cookie) {
+    auto r = http_call(ts.port(), http::verb::post, "/api/units/" + unit + "/reflections",
+                       R"({"kind":"unit","protocol":"after-action-review"})", cookie);
+    EXPECT_EQ(r.status, 201u) << r.body.dump();
+    return std::to_string(r.body["reflection"]["id"].get<int>());
+  };
+
+  // The victim partnership: its first unit reflected on (revealed), the next one holding the
+  // action item that came of it, an open reflection and a student note.
+  auto victim_partnership = http_call(ts.port(), http::verb::get, "/api/partnerships", "", lib).body["partnerships"][0]["id"];
+  auto victim_revealed = revealed_reflection(ts.port(), ts.unit(), lib, tea);
+  auto victim_next = make_unit(victim_partnership, lib, "Victim's next unit");
+  auto victim_item = newest_item(victim_next, tea);
+  auto victim_open = open_reflection(victim_next, lib);
+  auto victim_note = add_note(victim_next, tea);
+  // The outsider's partnership, the same way: their own unit has a reflection, a note and an item.
+  auto earlier = make_unit(ts.other_partnership(), out, "Outsider's earlier unit");
+  revealed_reflection(ts.port(), earlier, out, oli);
+  auto own = make_unit(ts.other_partnership(), out, "Outsider's own unit");
+  auto own_item = newest_item(own, out);
+  auto own_open = open_reflection(own, out);
+  auto own_note = add_note(own, out);
+
+  auto db_path = ts.dir().file("coplan.db");
+  const std::map<std::string, std::vector<std::string>> victim_ids{
+      {"rid", {victim_revealed, victim_open}}, {"item", {victim_item}}, {"note", {victim_note}}};
+  const std::map<std::string, std::string> refusal{{"rid", "unknown_reflection"}, {"item", "unknown_item"}, {"note", "unknown_note"}};
+  std::map<std::string, int> tried;
+  const std::regex parameter("\\{(\\w+)\\}");
+  for (const auto& r : net::api_router::routes()) {
+    if (r.need != net::access::member) continue;
+    const std::string pattern(r.pattern);
+    std::vector<std::string> nested;
+    for (std::sregex_iterator m(pattern.begin(), pattern.end(), parameter), end; m != end; ++m)
+      if ((*m)[1] != "id") nested.push_back((*m)[1].str());
+    // {op} counts the ops of the unit in the path (the state after its first op ops): a position in
+    // that unit's own history, not a row of another unit's.
+    if (nested.empty() || nested == std::vector<std::string>{"op"}) continue;
+    ASSERT_EQ(nested.size(), 1u) << "the test does not know how to fill " << pattern;
+    ASSERT_TRUE(victim_ids.count(nested[0])) << "the test has no victim id for {" << nested[0] << "} in " << pattern;
+    for (const auto& id : victim_ids.at(nested[0])) {
+      auto path = std::regex_replace(std::regex_replace(pattern, std::regex("\\{id\\}"), own),
+                                     std::regex("\\{" + nested[0] + "\\}"), id);
+      SCOPED_TRACE(std::string(http::to_string(r.method)) + " " + path);
+      auto before = fingerprint(db_path);
+      auto res = http_call(ts.port(), r.method, path, std::string(r.example_body), out);
+      EXPECT_EQ(res.status, 404u) << res.body.dump();
+      EXPECT_EQ(res.body["error"]["code"], refusal.at(nested[0])) << res.body.dump();
+      EXPECT_EQ(fingerprint(db_path), before) << "a request with another unit's id changed something";
+      ++tried[nested[0]];
+    }
+  }
+  EXPECT_EQ(tried.size(), victim_ids.size()) << "a kind of nested id no route takes any more";
+
+  // A unit in the victim's partnership.
+  auto before = fingerprint(db_path);
+  auto made = http_call(ts.port(), http::verb::post, "/api/units", json{{"partnership", victim_partnership}, {"title", "Mine now"}}.dump(), out);
+  EXPECT_EQ(made.status, 404u);
+  EXPECT_EQ(made.body["error"]["code"], "unknown_partnership");
+  EXPECT_EQ(fingerprint(db_path), before);
+
+  // The refusals were for the ids: the outsider's own ids work in their own unit.
+  auto own_base = "/api/units/" + own;
+  auto saved = http_call(ts.port(), http::verb::post, own_base + "/reflections/" + own_open,
+                         R"({"protocol":"after-action-review","answers":{}})", out);
+  EXPECT_EQ(saved.status, 200u) << saved.body.dump();
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, own_base + "/action-items/" + own_item, R"({"done":true})", out).status, 200u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::delete_, own_base + "/student-notes/" + own_note, "", out).status, 200u);
+  // And the victim's are all still there.
+  auto victim_base = "/api/units/" + victim_next;
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, victim_base + "/student-notes", "", lib).body["notes"].size(), 1u);
+  auto victim_items = http_call(ts.port(), http::verb::get, victim_base + "/action-items", "", lib).body["items"];
+  EXPECT_FALSE(victim_items.empty());
+  for (const auto& i : victim_items) EXPECT_FALSE(i["done"].get<bool>()) << i.dump();
+}
+
 // Bug: membership was checked only at the WebSocket upgrade, so a member removed from a unit (or
 // made coordinator) kept reading and editing it over a WebSocket opened before.
 TEST(Access, AMemberRemovedWhileConnectedIsRefusedAndDisconnected) {
@@ -440,7 +578,27 @@ TEST(Access, CrossSiteRequestsAreRefused) {
     form.status = res.result_int();
   }
   EXPECT_EQ(form.status, 415u);
+  // A browser that labels the request cross-site without sending an Origin: refused all the same,
+  // and a forged sign-in (signing the victim into the attacker's account) gets no cookie.
+  auto db_path = ts.dir().file("coplan.db");
+  auto before = fingerprint(db_path);
+  const std::vector<std::pair<std::string, std::string>> cross_site{{"Sec-Fetch-Site", "cross-site"}};
+  auto labelled = http_call(ts.port(), http::verb::post, "/api/units", body, lib, "", cross_site);
+  EXPECT_EQ(labelled.status, 403u) << labelled.body.dump();
+  EXPECT_EQ(labelled.body["error"]["code"], "bad_origin");
+  auto forged_signin =
+      http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"tea","password":"correct horse"})", "", "", cross_site);
+  EXPECT_EQ(forged_signin.status, 403u);
+  EXPECT_TRUE(forged_signin.set_cookie.empty()) << forged_signin.set_cookie;
+  EXPECT_EQ(fingerprint(db_path), before);
   EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", lib).body["units"].size(), 1u);
+  // The session cookie is out of reach of scripts and is not sent with other sites' requests.
+  auto signin = http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"tea","password":"correct horse"})");
+  ASSERT_EQ(signin.status, 200u);
+  EXPECT_NE(signin.set_cookie.find("; HttpOnly"), std::string::npos) << signin.set_cookie;
+  EXPECT_TRUE(signin.set_cookie.find("; SameSite=Lax") != std::string::npos ||
+              signin.set_cookie.find("; SameSite=Strict") != std::string::npos)
+      << signin.set_cookie;
 }
 
 TEST(Access, TheEleventhWrongPasswordInAMinuteIsRefusedWithoutCheckingTheHash) {
@@ -483,6 +641,56 @@ TEST(Access, EndingASessionClosesItsWebSockets) {
   EXPECT_EQ(b.wait_closed(), 4001);
   EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"tea","password":"a fresh long password"})").status,
             200u);
+}
+
+// Changing your own password: the new password works and the old one does not; every session the
+// account had ends (the one that asked gets a new cookie), the WebSockets opened with them close as
+// signed out (4001), the partner's stay open, and the audit log says who changed it, when and from
+// where.
+TEST(Access, ChangingYourPasswordEndsEverySessionOfTheAccountAndIsAudited) {
+  test_server ts;
+  ts.server().accounts().create_user("admin", "Ada", "admin", ts.server().hasher().hash("correct horse"));
+  auto admin = sign_in(ts.port(), "admin");
+  auto here = sign_in(ts.port(), "lib"), elsewhere = sign_in(ts.port(), "lib");
+  client::ws_client this_page, other_device;
+  ASSERT_TRUE(this_page.connect("127.0.0.1", ts.port(), ts.ws_path(), here));
+  this_page.hello("here");
+  ASSERT_TRUE(other_device.connect("127.0.0.1", ts.port(), ts.ws_path(), elsewhere));
+  other_device.hello("elsewhere");
+  auto partner = ts.join("tea", "partner");
+
+  auto start = now_ms();
+  auto changed = http_call(ts.port(), http::verb::post, "/api/me/password",
+                           R"({"current":"correct horse","password":"a brand new passphrase"})", here);
+  ASSERT_EQ(changed.status, 200u) << changed.body.dump();
+  EXPECT_TRUE(changed.body["changed"].get<bool>());
+  EXPECT_EQ(changed.body["user"]["id"], ts.lib());
+  auto fresh = changed.set_cookie.substr(0, changed.set_cookie.find(';'));
+  ASSERT_TRUE(fresh.starts_with(std::string(auth::session_cookie_name) + "=")) << changed.set_cookie;
+  EXPECT_NE(fresh, here);
+
+  EXPECT_EQ(other_device.wait_closed(std::chrono::seconds(3)), 4001);
+  EXPECT_EQ(this_page.wait_closed(std::chrono::seconds(3)), 4001);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", elsewhere).status, 401u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", here).status, 401u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", fresh).status, 200u);
+  client::ws_client again;
+  EXPECT_TRUE(again.connect("127.0.0.1", ts.port(), ts.ws_path(), fresh));
+  partner->send(std::string(R"({"type":"ping"})"));
+  EXPECT_EQ(partner->expect("pong")["type"], "pong");
+  EXPECT_FALSE(partner->closed());
+
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"lib","password":"correct horse"})").status, 401u);
+  EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"lib","password":"a brand new passphrase"})").status,
+            200u);
+
+  auto entry = audit_entry(ts.port(), admin, "password_changed");
+  ASSERT_FALSE(entry.is_null());
+  EXPECT_EQ(entry["user"], ts.lib());
+  EXPECT_EQ(entry["username"], "lib");
+  EXPECT_EQ(entry["address"], "127.0.0.1");
+  EXPECT_GE(entry["time"].get<std::int64_t>(), start);
+  EXPECT_LE(entry["time"].get<std::int64_t>(), now_ms());
 }
 
 // Bug: `coplan user passwd|role|disable` deletes the account's sessions in the database, but the
@@ -591,11 +799,23 @@ TEST(Access, PasswordsAreCheckedAndTheAuditLogRecordsWhoDidWhatFromWhere) {
                       R"({"username":"newbie","name":"Nia","role":"teacher","password":"sixteen candles burn"})", admin)
                 .status,
             201u);
+  auto start = now_ms();
   http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"lib","password":"nope nope"})");
   auto lib = sign_in(ts.port(), "lib");
-  http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/invitations", R"({"role":"teacher"})", lib);
+  auto link = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/invitations", R"({"role":"teacher"})", lib)
+                  .body["link"].get<std::string>();
   http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/export.md", "", lib);
+  // The new teacher takes the invitation (joining the unit); then the administrator makes her a
+  // librarian.
+  auto newbie = sign_in(ts.port(), "newbie", "sixteen candles burn");
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, "/api/invitations/" + link.substr(link.rfind('/') + 1) + "/accept", "{}", newbie).status,
+            200u);
+  auto newbie_id = ts.server().accounts().user_by_name("newbie")->id;
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, "/api/admin/users/" + std::to_string(newbie_id), R"({"role":"librarian"})", admin)
+                .status,
+            200u);
   auto log = http_call(ts.port(), http::verb::get, "/api/admin/audit", "", admin).body["entries"];
+  auto end = now_ms();
   std::set<std::string> actions;
   for (const auto& e : log) {
     actions.insert(e["action"]);
@@ -604,6 +824,23 @@ TEST(Access, PasswordsAreCheckedAndTheAuditLogRecordsWhoDidWhatFromWhere) {
   }
   for (const char* a : {"signin", "signin_failed", "user_created", "invitation_created", "export"})
     EXPECT_TRUE(actions.count(a)) << a;
+  // Who did it (the one who joined; the administrator who changed the role), to whom, when.
+  auto accepted = audit_entry(ts.port(), admin, "invitation_accepted"), added = audit_entry(ts.port(), admin, "member_added"),
+       role = audit_entry(ts.port(), admin, "role_changed");
+  for (const auto* e : {&accepted, &added, &role}) {
+    ASSERT_FALSE(e->is_null());
+    EXPECT_GE((*e)["time"].get<std::int64_t>(), start) << e->dump();
+    EXPECT_LE((*e)["time"].get<std::int64_t>(), end) << e->dump();
+  }
+  EXPECT_EQ(accepted["user"], newbie_id);
+  EXPECT_EQ(accepted["username"], "newbie");
+  EXPECT_EQ(accepted["detail"]["unit"], ts.unit());
+  EXPECT_EQ(accepted["detail"]["role"], "teacher");
+  EXPECT_EQ(added["user"], newbie_id);
+  EXPECT_EQ(added["detail"]["unit"], ts.unit());
+  EXPECT_EQ(added["detail"]["member"], "newbie");
+  EXPECT_EQ(role["username"], "admin");
+  EXPECT_EQ(role["detail"], (json{{"user", "newbie"}, {"from", "teacher"}, {"to", "librarian"}}));
   EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/admin/audit", "", lib).status, 403u);
 }
 
