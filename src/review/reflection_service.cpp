@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "log/event_log.hpp"
 #include "review/reflection_prompts.hpp"
@@ -297,6 +298,7 @@ json reflection_service::save(const store::unit_record& unit, std::int64_t refle
     }
     clean[k] = {{"text", t}, {"evidence", evidence}};
   }
+  check_evidence(unit, clean);
   std::string rating;
   if (facet.is_string()) {
     rating = facet.get<std::string>();
@@ -346,6 +348,38 @@ json reflection_service::save(const store::unit_record& unit, std::int64_t refle
     });
   }
   return view(unit, reflection, viewer);
+}
+
+void reflection_service::check_evidence(const store::unit_record& unit, const json& answers) {
+  std::vector<json> cited;
+  for (const auto& [k, a] : answers.items())
+    for (const auto& e : a["evidence"]) cited.push_back(e);
+  std::string unknown;
+  auto refs_in_doc = std::any_of(cited.begin(), cited.end(), [](const json& e) { return e["kind"] != "moment"; });
+  if (refs_in_doc)
+    registry_.open(unit)->run_and_wait([&](const unit::unit_doc& doc) {
+      for (const auto& e : cited) {
+        if (e["kind"] == "moment") continue;
+        auto ref = e["ref"].get<std::string>();
+        // A removed block still counts: a draft may cite a lesson that was removed after it was cited.
+        if (e["kind"] == "section" ? !doc.spec().has_section(ref) : !doc.find_block(ref)) {
+          unknown = (e["kind"] == "section" ? "no section " : "no lesson or resource ") + ref.substr(0, 40) + " in this unit";
+          return;
+        }
+      }
+    });
+  if (unknown.empty()) {
+    std::optional<std::uint64_t> ops;
+    for (const auto& e : cited) {
+      if (e["kind"] != "moment") continue;
+      if (!ops) ops = history_.timeline(unit)["ops"].get<std::uint64_t>();
+      if (auto op = e["ref"].get<std::uint64_t>(); op > *ops) {
+        unknown = "this unit has " + std::to_string(*ops) + " edits, not " + std::to_string(op);
+        break;
+      }
+    }
+  }
+  if (!unknown.empty()) throw coded_error("unknown_evidence", "cited evidence does not exist: " + unknown + "; nothing was saved");
 }
 
 json reflection_service::submit(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer) {

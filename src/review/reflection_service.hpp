@@ -43,7 +43,8 @@ public:
   // Saves the viewer's draft answers (and private facet rating) until they submit. `protocol` (and,
   // unless null, `prompts`: the prompt ids in order) is what the caller answered under; when the
   // reflection's protocol or the viewer's prompts are no longer those, nothing is saved and it
-  // throws coded_error "protocol_changed" (also "already_submitted", "bad_request", ...).
+  // throws coded_error "protocol_changed" (also "unknown_evidence", "already_submitted",
+  // "bad_request", ...).
   nlohmann::json save(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer, const std::string& protocol,
                       const nlohmann::json& prompts, const nlohmann::json& answers, const nlohmann::json& facet);
   nlohmann::json submit(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer);
@@ -61,6 +62,10 @@ private:
   nlohmann::json report_for(const store::unit_record& unit);
   std::vector<std::uint32_t> members_of(const store::unit_record& unit);
   void reveal(const store::unit_record& unit, std::int64_t reflection);
+  // Throws coded_error("unknown_evidence") when an answer's evidence (answers as save() cleaned
+  // them) cites a section the unit's template does not have, a block the unit never had, or an
+  // edit past the unit's last.
+  void check_evidence(const store::unit_record& unit, const nlohmann::json& answers);
   const nlohmann::json* find_protocol(const std::string& protocol) const;
   bool known_protocol(const std::string& kind, const std::string& protocol) const;
 

@@ -1,9 +1,9 @@
 // Reflection: prompt selection from the record (each record prompt tied to its protocol, and on a
 // unit record scripted by two partners over the WebSocket), the reflection opening when the unit
 // enters the reflect phase, its protocol changeable until someone answers, answers private until
-// both partners submit (over HTTP and over the unit WebSocket), the suggested facet and agreement,
-// and "Now what?" lines becoming action items in the partners' next units and in a copy, never in
-// older units.
+// both partners submit (over HTTP and over the unit WebSocket), evidence citing only what the unit
+// has, the suggested facet and agreement, and "Now what?" lines becoming action items in the
+// partners' next units and in a copy, never in older units.
 #include <gtest/gtest.h>
 
 #include "review/reflection_prompts.hpp"
@@ -238,6 +238,17 @@ std::int64_t count_rows(const test_server& ts, const std::string& sql) {
   return st.int64(0);
 }
 
+// Everything stored about reflection `rid`: its protocol and each member's row.
+std::string stored_reflection(const test_server& ts, const std::string& rid) {
+  store::database db(ts.dir().file("coplan.db"), {});
+  auto st = db.prepare(
+      "SELECT r.protocol || '|' || coalesce((SELECT group_concat(a.user_id || ':' || a.prompts || ':' || a.answers || ':' || "
+      "coalesce(a.facet, '') || ':' || a.updated_at, ';') FROM reflection_answers a WHERE a.reflection_id = r.id), '') "
+      "FROM reflections r WHERE r.id = " + rid);
+  st.step();
+  return st.text(0);
+}
+
 std::string prompt_ids(const json& reflection) {
   std::string out;
   for (const auto& p : reflection["me"]["prompts"]) out += (out.empty() ? "" : " ") + p["id"].get<std::string>();
@@ -325,15 +336,7 @@ TEST(Reflection, SavingAnswersToAProtocolYourPartnerJustChangedIsRefusedAsProtoc
   json lib_prompts = json::array();
   for (const auto& p : started.body["reflection"]["me"]["prompts"]) lib_prompts.push_back(p["id"]);
   ASSERT_EQ(http_call(ts.port(), http::verb::get, base, "", tea).status, 200u);  // the teacher's page is open too
-  auto stored = [&] {
-    store::database db(ts.dir().file("coplan.db"), {});
-    auto st = db.prepare(
-        "SELECT r.protocol || '|' || coalesce((SELECT group_concat(a.user_id || ':' || a.prompts || ':' || a.answers || ':' || "
-        "coalesce(a.facet, '') || ':' || a.updated_at, ';') FROM reflection_answers a WHERE a.reflection_id = r.id), '') "
-        "FROM reflections r WHERE r.id = " + rid);
-    st.step();
-    return st.text(0);
-  };
+  auto stored = [&] { return stored_reflection(ts, rid); };
 
   // The teacher switches to Plus/Delta while the librarian is typing a "What?" answer.
   ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/protocol", R"({"protocol":"plus-delta"})", tea).status, 200u);
@@ -369,6 +372,56 @@ TEST(Reflection, SavingAnswersToAProtocolYourPartnerJustChangedIsRefusedAsProtoc
   // Now someone has answered: the protocol stays.
   EXPECT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/protocol", R"({"protocol":"plus-delta"})", tea).body["error"]["code"],
             "already_answered");
+}
+
+// Regression (evidence references not checked): a saved answer could cite a section the unit's
+// template does not have, a lesson the unit never had or an edit past its last, and the reveal
+// then showed links to nothing. Such a save is now refused as unknown_evidence and writes nothing
+// (not even the member's prompts on a first save); a lesson removed after it was cited still counts.
+TEST(Reflection, EvidenceCitingAnUnknownSectionLessonOrEditIsRefusedAndNothingIsStored) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  {
+    std::map<std::string, std::uint64_t> v;
+    std::map<std::string, std::int64_t> len;
+    unit_writer L(ts.port(), ts.unit(), "lib", v, len);
+    L.cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}});
+    L.cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lessongone"}});
+    L.cmd({{"op", "remove_block"}, {"id", "lessongone"}});
+  }
+  auto started = http_call(ts.port(), http::verb::post, base, R"({"kind":"unit","protocol":"what-so-what-now-what"})", lib);
+  ASSERT_EQ(started.status, 201u) << started.body.dump();
+  auto rid = std::to_string(started.body["reflection"]["id"].get<int>());
+  auto ops = http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/history", "", lib).body["ops"].get<std::uint64_t>();
+  ASSERT_GE(ops, 3u);
+  auto citing = [](json evidence) {
+    return json{{"protocol", "what-so-what-now-what"}, {"answers", {{"what", {{"text", "The kits arrived late."}, {"evidence", evidence}}}}},
+                {"facet", "cooperation"}}.dump();
+  };
+  auto ok = http_call(ts.port(), http::verb::post, base + "/" + rid,
+                      citing({{{"kind", "section"}, {"ref", "stage2"}}, {{"kind", "block"}, {"ref", "lesson1"}},
+                              {{"kind", "block"}, {"ref", "lessongone"}}, {{"kind", "moment"}, {"ref", ops}}}), lib);
+  ASSERT_EQ(ok.status, 200u) << ok.body.dump();
+  EXPECT_EQ(ok.body["reflection"]["me"]["answers"]["what"]["evidence"].size(), 4u);
+
+  const json unknown[] = {
+      {{"kind", "section"}, {"ref", "stage9"}},  // not in the template
+      {{"kind", "section"}, {"ref", "plan"}},    // a phase, not a section
+      {{"kind", "block"}, {"ref", "nolesson"}},
+      {{"kind", "moment"}, {"ref", ops + 1}},
+  };
+  auto before = stored_reflection(ts, rid);
+  for (const auto& e : unknown) {
+    // Alongside a valid reference, so one bad one is enough to refuse the whole save.
+    for (const auto& cookie : {lib, tea}) {
+      auto refused = http_call(ts.port(), http::verb::post, base + "/" + rid, citing({{{"kind", "section"}, {"ref", "stage1"}}, e}), cookie);
+      EXPECT_EQ(refused.status, 404u) << e.dump() << refused.body.dump();
+      EXPECT_EQ(refused.body["error"]["code"], "unknown_evidence") << e.dump();
+      EXPECT_EQ(stored_reflection(ts, rid), before) << e.dump();  // the teacher has no row yet either
+    }
+  }
+  EXPECT_EQ(count_rows(ts, "SELECT count(*) FROM reflection_answers WHERE user_id = " + std::to_string(ts.tea())), 0);
 }
 
 // Regression: a reflection's action items showed in every other unit of the partnership, older
