@@ -311,6 +311,25 @@ response api_router::start_session(const route_context& c, const store::user_rec
   return res;
 }
 
+api_router::guess_keys api_router::guess_keys_of(const route_context& c, const std::string& username) {
+  guess_keys k{"user:" + username, "addr:" + c.peer};
+  std::transform(k.account.begin(), k.account.end(), k.account.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  return k;
+}
+
+bool api_router::guesses_blocked(const guess_keys& k) {
+  return svc_.account_limiter.blocked(k.account) || svc_.address_limiter.blocked(k.address);
+}
+
+void api_router::guess_failed(const guess_keys& k) {
+  svc_.account_limiter.failure(k.account);
+  svc_.address_limiter.failure(k.address);
+}
+
+response api_router::too_many_guesses(const route_context& c) {
+  return error_response(c.req, http::status::too_many_requests, "rate_limited", "too many wrong passwords; wait a minute and try again");
+}
+
 response api_router::sign_in(route_context& c) {
   auto body = body_of(c);
   if (!body.is_object() || !body.contains("username") || !body.contains("password") || !body["username"].is_string() ||
@@ -320,25 +339,22 @@ response api_router::sign_in(route_context& c) {
   auto password = body["password"].get<std::string>();
   if (username.size() > 100 || password.size() > 1000)
     return error_response(c.req, http::status::bad_request, "bad_request", "username or password too long");
-  std::string account_key = "user:" + username, address_key = "addr:" + c.peer;
-  std::transform(account_key.begin(), account_key.end(), account_key.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  auto keys = guess_keys_of(c, username);
   // Too many recent failures: refused before any password hash is checked.
-  if (svc_.account_limiter.blocked(account_key) || svc_.address_limiter.blocked(address_key)) {
+  if (guesses_blocked(keys)) {
     audit(c, "signin_blocked", {{"username", username}});
-    return error_response(c.req, http::status::too_many_requests, "rate_limited",
-                          "too many wrong passwords; wait a minute and try again");
+    return too_many_guesses(c);
   }
   auto user = svc_.accounts.user_by_name(username);
   // Verify against a real hash even for unknown users so timing does not reveal who exists.
   static const std::string dummy = svc_.hasher.hash("not a real password");
   bool ok = svc_.hasher.verify(user ? user->password_hash : dummy, password) && user && !user->disabled;
   if (!ok) {
-    svc_.account_limiter.failure(account_key);
-    svc_.address_limiter.failure(address_key);
+    guess_failed(keys);
     audit(c, "signin_failed", {{"username", username}});
     return error_response(c.req, http::status::unauthorized, "bad_credentials", "wrong username or password");
   }
-  svc_.account_limiter.clear(account_key);
+  svc_.account_limiter.clear(keys.account);
   audit(c, "signin", json::object(), &*user);
   return start_session(c, *user, json::object());
 }
@@ -364,12 +380,23 @@ response api_router::change_password(route_context& c) {
   auto body = body_of(c);
   if (!body.value("current", json()).is_string() || !body.value("password", json()).is_string())
     return error_response(c.req, http::status::bad_request, "bad_request", "current and new password are required");
+  // A stolen session cookie must not buy unlimited guesses at the current password: wrong ones
+  // count with sign-in's, and once over the limit the hash is not checked.
+  auto keys = guess_keys_of(c, c.user->username);
+  if (guesses_blocked(keys)) {
+    audit(c, "password_change_blocked");
+    return too_many_guesses(c);
+  }
   auto full = svc_.accounts.user_by_id(c.user->id);
-  if (!full || !svc_.hasher.verify(full->password_hash, body["current"].get<std::string>()))
+  if (!full || !svc_.hasher.verify(full->password_hash, body["current"].get<std::string>())) {
+    guess_failed(keys);
+    audit(c, "password_change_failed");
     return error_response(c.req, http::status::forbidden, "bad_credentials", "the current password is wrong");
+  }
   auto problem = auth::password_policy::problem_with(body["password"], c.user->username);
   if (!problem.empty()) return error_response(c.req, http::status::bad_request, "weak_password", problem);
   svc_.accounts.set_password(c.user->id, svc_.hasher.hash(body["password"]));
+  svc_.account_limiter.clear(keys.account);
   svc_.accounts.delete_sessions_of(c.user->id);
   svc_.sessions.end_user(c.user->id);
   audit(c, "password_changed");

@@ -123,6 +123,16 @@ private:
 
   void audit(const route_context& c, const std::string& action, const nlohmann::json& detail = nlohmann::json::object(),
              const store::user_record* who = nullptr);
+  // Wrong-password limits, shared by sign-in and password change so that guesses through either
+  // count together: one key for the account (its name, lower-cased) in svc_.account_limiter and
+  // one for the caller's address in svc_.address_limiter.
+  struct guess_keys {
+    std::string account, address;
+  };
+  static guess_keys guess_keys_of(const route_context& c, const std::string& username);
+  bool guesses_blocked(const guess_keys& k);  // true: answer too_many_guesses, check no hash
+  void guess_failed(const guess_keys& k);
+  response too_many_guesses(const route_context& c);
   nlohmann::json unit_json(const store::unit_record& u);
   response start_session(const route_context& c, const store::user_record& user, nlohmann::json body);
 

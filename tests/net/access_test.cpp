@@ -616,6 +616,71 @@ TEST(Access, TheEleventhWrongPasswordInAMinuteIsRefusedWithoutCheckingTheHash) {
   EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/signin", R"({"username":"tea","password":"correct horse"})").status, 200u);
 }
 
+// Bug: POST /api/me/password checked the current password with no limit, so someone holding a
+// stolen session cookie could guess it without end (each guess an argon2 verification). Its wrong
+// guesses now count with sign-in's, per account and per address: past the limit it answers
+// 429 rate_limited without checking the hash and changes nothing, and a successful change clears
+// the account's count as a sign-in does.
+TEST(Access, PasswordChangeGuessesAreLimitedLikeSignIn) {
+  test_server ts([](net::server_config& c) {
+    c.signin_failures_per_account = 4;
+    c.signin_failures_per_address = 10;
+  });
+  const auto& hasher = ts.server().hasher();
+  ts.server().accounts().create_user("admin", "Ada", "admin", hasher.hash("correct horse"));
+  auto admin = sign_in(ts.port(), "admin");
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  auto change = [&](const std::string& cookie, const std::string& current) {
+    return http_call(ts.port(), http::verb::post, "/api/me/password",
+                     json{{"current", current}, {"password", "a brand new passphrase"}}.dump(), cookie);
+  };
+  auto signin = [&](const std::string& user, const std::string& password) {
+    return http_call(ts.port(), http::verb::post, "/api/signin", json{{"username", user}, {"password", password}}.dump()).status;
+  };
+  // One guess short of the account's limit (sign-in and password change together), then the right
+  // password: the change is made and the account's count starts again.
+  EXPECT_EQ(signin("lib", "guess one"), 401u);
+  EXPECT_EQ(signin("LIB", "guess two"), 401u);
+  EXPECT_EQ(change(lib, "guess three").status, 403u);
+  auto changed = change(lib, "correct horse");
+  ASSERT_EQ(changed.status, 200u) << changed.body.dump();
+  lib = changed.set_cookie.substr(0, changed.set_cookie.find(';'));
+  // Four more wrong guesses through either route are checked (the address is at 7 of 10)...
+  EXPECT_EQ(change(lib, "guess four").status, 403u);
+  EXPECT_EQ(signin("lib", "guess five"), 401u);
+  EXPECT_EQ(change(lib, "guess six").status, 403u);
+  EXPECT_EQ(signin("lib", "guess seven"), 401u);
+  // ...and then neither route checks a hash for this account, even the right password, and
+  // nothing changes.
+  auto db_path = ts.dir().file("coplan.db");
+  auto before = fingerprint(db_path);
+  auto verified = hasher.verifications();
+  for (const char* current : {"guess eight", "a brand new passphrase"}) {
+    auto refused = change(lib, current);
+    EXPECT_EQ(refused.status, 429u) << refused.body.dump();
+    EXPECT_EQ(refused.body["error"]["code"], "rate_limited");
+    EXPECT_TRUE(refused.set_cookie.empty()) << refused.set_cookie;
+  }
+  EXPECT_EQ(signin("lib", "a brand new passphrase"), 429u);
+  EXPECT_EQ(hasher.verifications(), verified);
+  EXPECT_EQ(fingerprint(db_path), before);
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, "/api/units", "", lib).status, 200u);  // the session stays
+  // Per address: another account's wrong current passwords from the same address fill it up, and
+  // then that account is refused unchecked too.
+  for (const char* guess : {"guess nine", "guess ten", "guess eleven"}) EXPECT_EQ(change(tea, guess).status, 403u);
+  verified = hasher.verifications();
+  EXPECT_EQ(change(tea, "correct horse").status, 429u);
+  EXPECT_EQ(signin("tea", "correct horse"), 429u);
+  EXPECT_EQ(hasher.verifications(), verified);
+  EXPECT_EQ(fingerprint(db_path), before);
+  // The audit log shows the guesses and the refusals, by whom.
+  for (const char* action : {"password_change_failed", "password_change_blocked"}) {
+    auto entry = audit_entry(ts.port(), admin, action);
+    ASSERT_FALSE(entry.is_null()) << action;
+    EXPECT_EQ(entry["username"], "tea") << action;
+  }
+}
+
 TEST(Access, EndingASessionClosesItsWebSockets) {
   test_server ts;
   auto lib = sign_in(ts.port(), "lib");
