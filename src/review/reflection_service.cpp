@@ -73,12 +73,14 @@ bool anyone_answered(store::database& db, std::int64_t reflection) {
 }
 
 // The action items that reach unit `cur`: those from a unit of the same partnership made before it
-// (so a unit's items show in its partners' next units, never in older ones) and those from the unit
-// it was copied from ("use again next year"). `a` is the item, `f` the unit it came from.
+// (so a unit's items show in its partners' next units, never in older ones), those from the unit
+// it was copied from ("use again next year"), and those of cur's own lesson check-ins (what to
+// adjust before the next lesson, which is in the same unit). `a` is the item, `f` the unit it came from.
 constexpr const char* item_reaches_cur =
-    "a.from_unit <> cur.id AND (a.done_in_unit IS NULL OR a.done_in_unit = cur.id) "
-    "AND ((a.partnership_id = cur.partnership_id AND (f.created_at < cur.created_at OR (f.created_at = cur.created_at AND f.id < cur.id))) "
-    "OR a.from_unit = cur.copied_from)";
+    "(a.done_in_unit IS NULL OR a.done_in_unit = cur.id) "
+    "AND ((a.from_unit <> cur.id AND ((a.partnership_id = cur.partnership_id "
+    "AND (f.created_at < cur.created_at OR (f.created_at = cur.created_at AND f.id < cur.id))) OR a.from_unit = cur.copied_from)) "
+    "OR (a.from_unit = cur.id AND EXISTS (SELECT 1 FROM reflections src WHERE src.id = a.reflection_id AND src.kind = 'checkin')))";
 
 }  // namespace
 

@@ -4,8 +4,9 @@
 // rating until every member has submitted. Then answers are shown side by side with the facet the
 // record suggests, members agree on one facet, and each line of an action prompt ("Now what?")
 // becomes an action item that shows up in the partnership's units made after this one (and in its
-// copy). Stored in SQLite (reflections, reflection_answers, action_items); never sent over the unit
-// WebSocket. Thread-safe (each call uses its own connection).
+// copy); a lesson check-in's items show in its own unit too. Stored in SQLite (reflections,
+// reflection_answers, action_items); never sent over the unit WebSocket. Thread-safe (each call
+// uses its own connection).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -52,8 +53,9 @@ public:
   nlohmann::json agree(const store::unit_record& unit, std::int64_t reflection, std::uint32_t viewer,
                        const std::string& facet);
   // Open action items from the partnership's units made before this one (and from the unit this
-  // one was copied from), and those already marked done in this unit: a unit made before the
-  // reflected one never shows its items.
+  // one was copied from), those of this unit's own lesson check-ins, and those already marked done
+  // in this unit: a unit made before the reflected one never shows its items, and a unit's own
+  // end-of-unit reflection's items go only to later units.
   nlohmann::json action_items(const store::unit_record& unit);
   void set_action_done(const store::unit_record& unit, std::int64_t item, bool done);
 

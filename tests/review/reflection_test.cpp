@@ -3,7 +3,7 @@
 // enters the reflect phase, its protocol changeable until someone answers, answers private until
 // both partners submit (over HTTP and over the unit WebSocket), evidence citing only what the unit
 // has, the suggested facet and agreement, and "Now what?" lines becoming action items in the
-// partners' next units and in a copy, never in older units.
+// partners' next units and in a copy, never in older units (a lesson check-in's in its own unit too).
 #include <gtest/gtest.h>
 
 #include "review/reflection_prompts.hpp"
@@ -460,6 +460,71 @@ TEST(Reflection, ActionItemsReachOnlyUnitsMadeAfterTheReflectedOneAndItsCopy) {
   EXPECT_EQ(older_done.status, 404u);
   EXPECT_EQ(older_done.body["error"]["code"], "unknown_item");
   EXPECT_EQ(http_call(ts.port(), http::verb::post, "/api/units/" + next + "/action-items/" + item, R"({"done":true})", lib).status, 200u);
+}
+
+// Regression (check-in action items skipped their own unit): what the partners said they would
+// adjust after a lesson showed only in units made later, though the next lesson is in the same
+// unit. A check-in's items now show in its own unit too (and still in later ones); the unit's
+// end-of-unit reflection's items still go only to later units.
+TEST(Reflection, LessonCheckinActionItemsShowInTheSameUnitButTheUnitReflectionsDoNot) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  {
+    std::map<std::string, std::uint64_t> v;
+    std::map<std::string, std::int64_t> len;
+    unit_writer L(ts.port(), ts.unit(), "lib", v, len);
+    L.cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lessonC1"}});
+    L.append("lessonC1.title", u"Testing the creek water");
+  }
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  auto answer_and_submit = [&](const std::string& rid, const std::string& protocol, const std::string& prompt, const std::string& lib_text,
+                               const std::string& tea_text) {
+    for (const auto& [cookie, text] : {std::pair{lib, lib_text}, std::pair{tea, tea_text}}) {
+      auto saved = http_call(ts.port(), http::verb::post, base + "/" + rid,
+                             json{{"protocol", protocol}, {"answers", {{prompt, {{"text", text}}}}}}.dump(), cookie);
+      ASSERT_EQ(saved.status, 200u) << saved.body.dump();
+    }
+    http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", lib);
+    auto revealed = http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", tea);
+    ASSERT_EQ(revealed.body["reflection"]["state"], "revealed") << revealed.body.dump();
+  };
+  auto items = [&](const std::string& unit) {
+    std::set<std::string> texts;
+    auto reply = http_call(ts.port(), http::verb::get, "/api/units/" + unit + "/action-items", "", tea);
+    EXPECT_EQ(reply.status, 200u) << reply.body.dump();
+    for (const auto& i : reply.body["items"])
+      texts.insert(i["text"].get<std::string>() + (i["done"].get<bool>() ? " (done)" : ""));
+    return texts;
+  };
+
+  auto checkin = http_call(ts.port(), http::verb::post, base, R"({"kind":"checkin","protocol":"lesson-checkin","lesson":"lessonC1"})", tea);
+  ASSERT_EQ(checkin.status, 201u) << checkin.body.dump();
+  const auto& prompts = checkin.body["reflection"]["me"]["prompts"];
+  ASSERT_EQ(ids(prompts), (std::vector<std::string>{"went_well", "adjust"}));
+  EXPECT_EQ(prompts[0]["text"], "What went well in “Testing the creek water”?");  // {lesson} filled in
+  EXPECT_TRUE(prompts[1]["action"].get<bool>());
+  answer_and_submit(std::to_string(checkin.body["reflection"]["id"].get<int>()), "lesson-checkin", "adjust",
+                    "- Bring more test kits\n", "Shorter demo at the start");
+  EXPECT_EQ(items(ts.unit()), (std::set<std::string>{"Bring more test kits", "Shorter demo at the start"}));
+  auto item = http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/action-items", "", lib).body["items"][0];
+  EXPECT_EQ(item["fromUnit"], ts.unit());
+  auto done = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/action-items/" + std::to_string(item["id"].get<int>()),
+                        R"({"done":true})", lib);
+  ASSERT_EQ(done.status, 200u) << done.body.dump();
+  std::string done_text = item["text"], open_text = done_text == "Bring more test kits" ? "Shorter demo at the start" : "Bring more test kits";
+  EXPECT_EQ(items(ts.unit()), (std::set<std::string>{done_text + " (done)", open_text}));
+
+  // The end-of-unit reflection's "Now what?" lines: not in this unit, only in the next one (with
+  // the check-in's item still open; the one done here stays here).
+  auto unit_reflection = http_call(ts.port(), http::verb::post, base, R"({"kind":"unit","protocol":"what-so-what-now-what"})", lib);
+  ASSERT_EQ(unit_reflection.status, 201u) << unit_reflection.body.dump();
+  answer_and_submit(std::to_string(unit_reflection.body["reflection"]["id"].get<int>()), "what-so-what-now-what", "now_what",
+                    "Book the creek trip in September", "Order the kits in August");
+  EXPECT_EQ(items(ts.unit()), (std::set<std::string>{done_text + " (done)", open_text}));
+  auto partnership = http_call(ts.port(), http::verb::get, "/api/partnerships", "", lib).body["partnerships"][0]["id"];
+  auto next = http_call(ts.port(), http::verb::post, "/api/units", json{{"partnership", partnership}, {"title", "Next"}}.dump(), lib)
+                  .body["unit"]["id"].get<std::string>();
+  EXPECT_EQ(items(next), (std::set<std::string>{open_text, "Book the creek trip in September", "Order the kits in August"}));
 }
 
 // Prompt selection on a real unit record: two partners write, plan a lesson, credit and

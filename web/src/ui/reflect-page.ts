@@ -4,8 +4,9 @@
 // from this unit's record; answers can cite a section, a lesson or a moment in the history. When
 // both have submitted, the answers appear side by side with both ratings of the collaboration and
 // the facet the record suggests; the partners agree on one. "Now what?" lines become action items
-// in their next unit. Drafts are kept in this browser until the server has them, and a draft
-// written to a protocol that changed before it was saved stays on the page (reflection-drafts.ts).
+// in their next unit (a lesson check-in's in this unit too). Drafts are kept in this browser until
+// the server has them, and a draft written to a protocol that changed before it was saved stays on
+// the page (reflection-drafts.ts).
 import { api, ApiError, type Answer, type Evidence, type Reflection, type ReflectionList, type User } from "../api";
 import type { Member } from "../sync/protocol";
 import { colorOf } from "./colors";
@@ -356,7 +357,8 @@ export async function reflectPage(root: HTMLElement, unitId: string, user: User,
       }
     }
     const actions = prompts.filter((p) => ids.some((id) => everyone[String(id)].prompts.find((x) => x.id === p.id)?.action));
-    if (actions.length) out.append(h("p", { class: "cp-help" }, "Each line of your answers to “" + actions.map((p) => p.text.split("?")[0]).join("”, “") + "” is now an action item in your next unit."));
+    if (actions.length) out.append(h("p", { class: "cp-help" }, "Each line of your answers to “" + actions.map((p) => p.text.split("?")[0]).join("”, “") + "” is now an action item " +
+      (r.kind === "checkin" ? "on this unit's page, before the next lesson, and in your next units." : "in your next unit.")));
     return out;
   }
 
