@@ -1,6 +1,8 @@
 // Browser test of the record: expertise tagged by one partner and acknowledged by the other, the
 // blame view saying who wrote a passage, the history slider showing a past version and restoring
-// a field as a new edit, and the contribution view with the same figures as a table.
+// a field as a new edit, and the contribution view: each chart (typed and kept per section,
+// lesson segments led and supported, approaches) with the same figures as a table, checked
+// against the API, and the lessons each partner led or supported named.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { artifacts, launch, signedInPage, waitSaved } from "./browser";
@@ -85,12 +87,89 @@ describe("the record of who contributed what", () => {
     await expect.poll(() => lib.locator("#contrib-counted").textContent()).toMatch(/^Counted from all \d+ edits/);
     expect(await typedRow()).toEqual(["26", "24"]);
 
+    // Lessons: each partner adds one (a new lesson starts with whoever added it leading every
+    // segment). In "Creek lab" the librarian leads the beginning (station teaching), both co-lead
+    // the middle (teaming) and the teacher leads the end; in "Source check" the teacher leads all
+    // three segments, the beginning as one teach, one assist.
+    await lib.goto(new URL(path, lib.url()).href);
+    await lib.waitForSelector("main[data-ready=true]");
+    await lib.getByRole("button", { name: "+ Add lesson" }).click();
+    await lib.keyboard.type("Creek lab");
+    await waitSaved(lib);
+    await tea.getByRole("button", { name: "+ Add lesson" }).click();
+    await tea.keyboard.type("Source check");
+    await waitSaved(tea);
+    const lessonIds = () =>
+      lib.evaluate(() => {
+        const c = (window as any).coplan;
+        return Object.fromEntries(c.structure.view().lists.lessons.filter((l: any) => !l.removed).map((l: any) => [c.peers.get(`${l.id}.title`).text, l.id]));
+      });
+    await expect.poll(async () => Object.keys(await lessonIds()).sort()).toEqual(["Creek lab", "Source check"]);
+    const ids: Record<string, string> = await lessonIds();
+    const unitId = path.split("/").pop()!;
+    const idOf = async (name: string) =>
+      (await lib.evaluate(async (u) => (await (await fetch(`/api/units/${u}`)).json()).unit.members, unitId)).find((m: any) => m.name === name).id as number;
+    const [mayaId, danielId] = [await idOf("Maya Okafor"), await idOf("Daniel Reyes")];
+    const set = (p: typeof lib, block: string, field: string, value: unknown) =>
+      p.evaluate(([block, field, value]) => (window as any).coplan.command({ op: "set", block, field, value }), [block, field, value] as const);
+    await set(lib, ids["Creek lab"], "begin_approach", "station");
+    await set(lib, ids["Creek lab"], "begin_lead", mayaId);
+    await set(lib, ids["Creek lab"], "middle_approach", "teaming");
+    await set(lib, ids["Creek lab"], "end_lead", danielId);
+    await waitSaved(lib);
+    await set(tea, ids["Source check"], "begin_approach", "one_teach_one_assist");
+    await set(tea, ids["Source check"], "begin_lead", danielId);
+    await waitSaved(tea);
+    // The lesson positions as the unit lists them, for the names the page gives.
+    const order: string[] = await lib.evaluate(() => {
+      const c = (window as any).coplan;
+      return c.structure.view().lists.lessons.filter((l: any) => !l.removed).map((l: any) => c.peers.get(`${l.id}.title`).text);
+    });
+    const named = (t: string) => `Lesson ${order.indexOf(t) + 1}: ${t}`;
+
     // Contributions: the same partners, in the same order, with figures and a table.
     await lib.goto(new URL(path + "/contributions", lib.url()).href);
     await lib.waitForSelector(".cp-partner-card");
     expect(await lib.locator(".cp-partner-card h2").allTextContents()).toEqual(["Maya Okafor · Librarian", "Daniel Reyes · Teacher"]);
     const totals = lib.locator("table", { hasText: "All sections together" });
-    await expect.poll(() => totals.locator("tr", { hasText: "Characters typed" }).locator("td").allTextContents()).toEqual(["26", "24"]);
+    // The goals' sentences, and the lesson titles each typed.
+    await expect.poll(() => totals.locator("tr", { hasText: "Characters typed" }).locator("td").allTextContents()).toEqual(
+      [String(26 + "Creek lab".length), String(24 + "Source check".length)]);
+
+    // Every chart and its table show the API's figures, partner by partner in the same order.
+    const api = await lib.evaluate(async (u) => (await fetch(`/api/units/${u}/contributions`)).json(), unitId);
+    const keys = [String(mayaId), String(danielId)];
+    expect(api.members.map((m: any) => m.id)).toEqual([mayaId, danielId]);
+    const figure = (caption: string) => lib.locator("figure", { has: lib.locator("figcaption", { hasText: caption }) });
+    /** The table's rows (header cell, then numbers) and the chart's rows (label, then bar values). */
+    const read = async (caption: string) => ({
+      table: await figure(caption).locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent))),
+      chart: await figure(caption).locator(".cp-chart-row").evaluateAll((rows) =>
+        rows.map((r) => [r.querySelector(".cp-chart-label")!.textContent, ...[...r.querySelectorAll(".cp-bar-value")].map((v) => v.textContent!.split(" ")[0])])),
+    });
+    const written = api.sections.filter((s: any) => keys.some((k) => s.byUser[k].typed > 0))
+      .map((s: any) => [`${s.phaseLabel}: ${s.label}`, ...keys.flatMap((k) => [String(s.byUser[k].typed), String(s.byUser[k].survives)])]);
+    expect(written.length).toBeGreaterThan(1); // the goals and the lessons
+    expect(await read("typed, and how many are in the unit now")).toEqual({ table: written, chart: written });
+    expect(await figure("typed, and how many are in the unit now").locator("thead th").allTextContents()).toEqual(
+      ["Section", "Maya Okafor: typed", "Maya Okafor: in the unit now", "Daniel Reyes: typed", "Daniel Reyes: in the unit now"]);
+    const segments = [["Led", "segmentsLed"], ["Co-led (teaming)", "segmentsCoLed"], ["Supported", "segmentsSupported"]]
+      .map(([label, f]) => [label, ...keys.map((k) => String(api.lessons.byUser[k][f]))]);
+    expect(segments).toEqual([["Led", "1", "4"], ["Co-led (teaming)", "1", "1"], ["Supported", "4", "1"]]); // as scripted
+    expect(await read("Lesson segments each partner led or supported")).toEqual({ table: segments, chart: segments });
+    const approachNames: Record<string, string> = { station: "Station teaching", teaming: "Teaming", one_teach_one_assist: "One teach, one assist" };
+    const approaches = Object.entries(api.lessons.approaches).map(([a, n]) => [approachNames[a], String(n)]);
+    expect(approaches.sort()).toEqual([["One teach, one assist", "1"], ["Station teaching", "1"], ["Teaming", "1"]]);
+    const shown = await read("Co-teaching approaches used");
+    expect({ table: shown.table.sort(), chart: shown.chart.sort() }).toEqual({ table: approaches, chart: approaches });
+    // The lessons by name: the API's ids turned into titles, and what the script set up.
+    const byName = Object.fromEntries(Object.entries(ids).map(([t, id]) => [id, named(t)]));
+    const lessonRow = (role: string) => lib.locator(".cp-lessons-by tr", { hasText: role }).locator("td")
+      .evaluateAll((tds) => tds.map((td) => [...td.querySelectorAll("li")].map((li) => li.textContent)));
+    expect(await lessonRow("Led or co-led")).toEqual(keys.map((k) => api.lessons.byUser[k].lessonsLed.map((id: string) => byName[id])));
+    expect(await lessonRow("Supported")).toEqual(keys.map((k) => api.lessons.byUser[k].lessonsSupported.map((id: string) => byName[id])));
+    expect((await lessonRow("Led or co-led")).map((l) => l.sort())).toEqual([[named("Creek lab")], [named("Creek lab"), named("Source check")].sort()]);
+    expect(await lessonRow("Supported")).toEqual([[named("Source check")], []]);
     expect(await lib.locator(".cp-expertise-map tr", { hasText: "Inquiry process" }).locator("td").allTextContents()).toEqual(["● 1", "", "", "○ 1"]);
     await lib.screenshot({ path: `${artifacts}/contributions-laptop.png`, fullPage: true });
     await lib.context().close();

@@ -32,6 +32,7 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
     api.unit(unitId),
     api.contributions(unitId, asked).catch(() => api.contributions(unitId)),  // a moment past the end: now
   ]);
+  const then = await api.historyAt(unitId, r.ops);  // the unit at the moment counted, for lesson titles
   const members: Member[] = r.members;
   const past = r.ops < r.latest;
   const nowThen = past ? "then" : "now";
@@ -40,35 +41,52 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
   const key = (m: Member) => String(m.id);
   const memberHeads = (suffix = "") => members.map((m) => h("th", { scope: "col" }, `${m.name}${suffix}`));
 
-  /** Bars for each partner (one scale per chart), then the same numbers as a table. */
-  function pairChart(caption: string, rows: { label: string; values: number[] }[]) {
+  /** A bar chart (one scale per chart) and the same numbers as a table. Each column of the table
+   * is one bar in each row; `light` bars are drawn paler, so two figures of a partner can sit
+   * side by side (what they typed, and what of it is still there). */
+  type Column = { head: string; color: string; light?: boolean; unit?: string };
+  function chart(caption: string, rowHead: string, cols: Column[], rows: { label: string; values: number[] }[], empty: string) {
+    if (!rows.length) return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), h("p", { class: "cp-empty" }, empty));
     const max = Math.max(1, ...rows.flatMap((row) => row.values));
-    const chart = h("div", { class: "cp-chart", "aria-hidden": "true" });
+    const chartEl = h("div", { class: "cp-chart", "aria-hidden": "true" });
     for (const row of rows) {
       const bars = h("div", { class: "cp-chart-bars" });
       row.values.forEach((v, i) =>
         bars.append(
           h("div", { class: "cp-bar-line" },
-            h("span", { class: `cp-bar cp-bg-${color(members[i].id)}`, style: `width: ${(100 * v) / max}%` }),
-            h("span", { class: "cp-bar-value" }, String(v))),
+            h("span", { class: `cp-bar cp-bg-${cols[i].color}${cols[i].light ? " cp-bar-light" : ""}`, style: `width: ${(75 * v) / max}%` }),
+            h("span", { class: "cp-bar-value" }, cols[i].unit ? `${v} ${cols[i].unit}` : String(v))),
         ),
       );
-      chart.append(h("div", { class: "cp-chart-row" }, h("span", { class: "cp-chart-label" }, row.label), bars));
+      chartEl.append(h("div", { class: "cp-chart-row" }, h("span", { class: "cp-chart-label" }, row.label), bars));
     }
     const table = h("table", { class: "cp-table" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Section"), ...memberHeads())),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, rowHead), ...cols.map((c) => h("th", { scope: "col" }, c.head)))),
       h("tbody", {}, ...rows.map((row) => h("tr", {}, h("th", { scope: "row" }, row.label), ...row.values.map((v) => h("td", {}, String(v)))))));
-    return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), chart, table);
+    return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), chartEl, table);
   }
+  const perPartner = (unit?: string): Column[] => members.map((m) => ({ head: m.name, color: color(m.id), unit }));
 
   const active = (f: string) => r.sections.filter((s: any) => members.some((m) => s.byUser[key(m)][f] > 0));
-  const written = pairChart(
-    `Characters each partner wrote that are in the unit ${nowThen}, by section`,
-    active("typed").map((s: any) => ({ label: `${s.phaseLabel}: ${s.label}`, values: members.map((m) => s.byUser[key(m)].survives) })),
+  const written = chart(
+    `Characters each partner typed, and how many are in the unit ${nowThen}, by section`,
+    "Section",
+    members.flatMap((m) => [
+      { head: `${m.name}: typed`, color: color(m.id), light: true, unit: "typed" },
+      { head: `${m.name}: in the unit ${nowThen}`, color: color(m.id), unit: `in the unit ${nowThen}` },
+    ]),
+    active("typed").map((s: any) => ({
+      label: `${s.phaseLabel}: ${s.label}`,
+      values: members.flatMap((m) => [s.byUser[key(m)].typed, s.byUser[key(m)].survives]),
+    })),
+    "Nobody has written anything yet.",
   );
-  const revised = pairChart(
+  const revised = chart(
     "Edits to the other partner's text (a sign of integrated work), by section",
+    "Section",
+    perPartner(),
     active("edits").map((s: any) => ({ label: `${s.phaseLabel}: ${s.label}`, values: members.map((m) => s.byUser[key(m)].revisionsOfPartner) })),
+    "No edits yet.",
   );
   const totals = h("table", { class: "cp-table" },
     h("caption", {}, "All sections together"),
@@ -85,15 +103,36 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
     ));
 
   const lessons = r.lessons;
-  const segments = h("table", { class: "cp-table" },
-    h("caption", {}, `Lesson segments (${lessons.count} lessons, ${lessons.segmentsPlanned} segments planned)`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Role in the segment"), ...memberHeads())),
-    h("tbody", {}, ...[["Led", "segmentsLed"], ["Co-led (teaming)", "segmentsCoLed"], ["Supported", "segmentsSupported"]].map(([label, f]) =>
-      h("tr", {}, h("th", { scope: "row" }, label), ...members.map((m) => h("td", {}, String(lessons.byUser[key(m)][f])))))));
-  const approaches = Object.entries(lessons.approaches as Record<string, number>);
-  const approachList = approaches.length
-    ? h("ul", { class: "cp-approaches" }, ...approaches.map(([a, n]) => h("li", {}, `${approachLabels[a] ?? a}: ${n} segment${n === 1 ? "" : "s"}`)))
-    : h("p", { class: "cp-empty" }, "No co-teaching approaches chosen yet.");
+  const segments = chart(
+    `Lesson segments each partner led or supported (${lessons.count} lesson${lessons.count === 1 ? "" : "s"}, ${lessons.segmentsPlanned} segment${lessons.segmentsPlanned === 1 ? "" : "s"} planned)`,
+    "Role in the segment",
+    perPartner(),
+    [["Led", "segmentsLed"], ["Co-led (teaming)", "segmentsCoLed"], ["Supported", "segmentsSupported"]].map(([label, f]) =>
+      ({ label, values: members.map((m) => lessons.byUser[key(m)][f] as number) })),
+    "No lesson segments planned yet.",
+  );
+  const approaches = chart(
+    "Co-teaching approaches used, in lesson segments",
+    "Approach",
+    [{ head: "Segments", color: "neutral" }],
+    Object.entries(lessons.approaches as Record<string, number>).map(([a, n]) => ({ label: approachLabels[a] ?? a, values: [n] })),
+    "No co-teaching approaches chosen yet.",
+  );
+  // Which lessons each partner led (or co-led) and supported, by title, as the unit was at the moment counted.
+  const blocks = (then.structure.lists.lessons ?? []).filter((b) => !b.removed);
+  const lessonName = (id: string) => {
+    const i = blocks.findIndex((b) => b.id === id);
+    const title = then.streams[`${id}.title`]?.text.trim() || "untitled";
+    return i < 0 ? title : `Lesson ${i + 1}: ${title}`;
+  };
+  const lessonCell = (ids: string[]) =>
+    h("td", {}, ids.length ? h("ul", { class: "cp-lesson-names" }, ...ids.map((id) => h("li", {}, lessonName(id)))) : "None yet");
+  const lessonNames = h("table", { class: "cp-table cp-lessons-by" },
+    h("caption", {}, "Lessons each partner led or supported"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Role in the lesson"), ...memberHeads())),
+    h("tbody", {},
+      h("tr", {}, h("th", { scope: "row" }, "Led or co-led"), ...members.map((m) => lessonCell(lessons.byUser[key(m)].lessonsLed))),
+      h("tr", {}, h("th", { scope: "row" }, "Supported"), ...members.map((m) => lessonCell(lessons.byUser[key(m)].lessonsSupported)))));
 
   const areas = r.expertise.areas as Record<string, string>;
   const map = h("table", { class: "cp-table cp-expertise-map" },
@@ -144,8 +183,8 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
     totals,
     h("h2", {}, "Teaching"),
     segments,
-    h("h3", {}, "Co-teaching approaches used"),
-    approachList,
+    lessonNames,
+    approaches,
     h("h2", {}, "Expertise"),
     map,
     h("p", { class: "cp-credit" }, "Partners are listed in the same order everywhere; the figures describe the record and do not rank anyone."),
