@@ -131,6 +131,11 @@ nlohmann::json history_service::op_json(const unit_history& h, std::uint64_t op)
   return {{"time", m.time}, {"author", m.author}, {"kind", m.kind == 0 ? "text" : "structure"}};
 }
 
+std::size_t history_service::op_count(const store::unit_record& unit) {
+  std::lock_guard lock(mutex_);
+  return refresh(unit).ops.size();
+}
+
 nlohmann::json history_service::timeline(const store::unit_record& unit) {
   std::lock_guard lock(mutex_);
   auto& h = refresh(unit);

@@ -34,6 +34,8 @@ public:
 
   // Number of ops, per-day ranges (with each member's op count), kept checkpoints.
   nlohmann::json timeline(const store::unit_record& unit);
+  // How many ops the unit's history holds (the last edit's number), without building the timeline.
+  std::size_t op_count(const store::unit_record& unit);
   // The unit after its first `op` ops: structure, every text with its author runs, and what op
   // `op` was. Throws coded_error("bad_version") for an op past the end.
   nlohmann::json state_at(const store::unit_record& unit, std::uint64_t op);

@@ -374,7 +374,7 @@ void reflection_service::check_evidence(const store::unit_record& unit, const js
     std::optional<std::uint64_t> ops;
     for (const auto& e : cited) {
       if (e["kind"] != "moment") continue;
-      if (!ops) ops = history_.timeline(unit)["ops"].get<std::uint64_t>();
+      if (!ops) ops = history_.op_count(unit);
       if (auto op = e["ref"].get<std::uint64_t>(); op > *ops) {
         unknown = "this unit has " + std::to_string(*ops) + " edits, not " + std::to_string(op);
         break;
