@@ -12,6 +12,36 @@ quick=0
 jobs=$(nproc)
 started=$(date +%s)
 step() { echo; echo "==> $* ($(( $(date +%s) - started ))s)"; }
+# Runs a GoogleTest binary in several processes, two at a time (one per core; every test binds port 0
+# and works in its own temporary directory): each test of the known long suites on its own, first,
+# then every other suite in one process. Prints every output; fails if any process failed. Arguments:
+# the binary, then its flags (a --gtest_filter given here chooses the tests).
+gtest_parallel() {
+  local bin=$1 filter='*' flags=() arg out part rc=0
+  shift
+  for arg in "$@"; do
+    case "$arg" in --gtest_filter=*) filter=${arg#--gtest_filter=} ;; *) flags+=("$arg") ;; esac
+  done
+  out=$(mktemp -d /tmp/coplan-gtest.XXXXXX)
+  # One line per test: "Suite.Name".
+  "$bin" --gtest_list_tests --gtest_filter="$filter" |
+    awk '/^[A-Za-z0-9_\/]+\.$/ {suite = $1; next} /^  [A-Za-z0-9_\/]+/ {print suite $1}' >"$out/tests"
+  # The known long suites run one test per process, first; every other suite in one process.
+  local long='^(ConcurrentTrace|ServerLimits|ServerWsConformance|UnitDoc|ServeCommand)\.'
+  { grep -E "$long" "$out/tests" || true
+    grep -vE "$long" "$out/tests" | sed 's/\..*/.*/' | uniq; } >"$out/order"
+  # xargs runs: bash -c SCRIPT bin out filter flags...
+  xargs -P 2 -I{} bash -c '"$1" --gtest_filter="$3" "${@:4}" >"$2/$3.log" 2>&1 || touch "$2/$3.failed"' \
+    _ "$bin" "$out" {} "${flags[@]}" <"$out/order"
+  while read -r part; do
+    grep -v '^Running main()' "$out/$part.log"
+    if [ -e "$out/$part.failed" ]; then echo "FAILED: $part" >&2; rc=1; fi
+  done <"$out/order"
+  echo "$(wc -l <"$out/order") processes, two at a time: $(cat "$out"/*.log | sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\./\1/p' |
+    awk '{n += $1} END {print n + 0}') of $(wc -l <"$out/tests") tests passed$([ $rc = 0 ] || echo ", some FAILED")"
+  rm -rf "$out"
+  return $rc
+}
 
 scripts/setup.sh
 
@@ -20,7 +50,7 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/release -j "$jobs"
 
 step "C++ tests (GoogleTest)"
-build/release/coplan_tests --gtest_brief=1
+gtest_parallel build/release/coplan_tests --gtest_brief=1
 
 step "Web client build (tsc + vite)"
 npm run --silent build
@@ -48,12 +78,12 @@ bench/suite.sh --tiny --out "$(mktemp /tmp/coplan-bench-tiny.XXXXXX.jsonl)"
 step "Build and run the C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCOPLAN_SANITIZE=address,undefined >/dev/null
 cmake --build build/asan -j "$jobs" --target coplan_tests
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/coplan_tests --gtest_brief=1
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 gtest_parallel build/asan/coplan_tests --gtest_brief=1
 
 step "Build and run the server tests under ThreadSanitizer"
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPLAN_SANITIZE=thread >/dev/null
 cmake --build build/tsan -j "$jobs" --target coplan_tests
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/coplan_tests --gtest_brief=1 --gtest_filter='Server*:Store*:Access*:CollaborationLog*:ServeCommand*:Reflection*:Contributions*:StudentNoteStore*:Tls*'
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" gtest_parallel build/tsan/coplan_tests --gtest_brief=1 --gtest_filter='Server*:Store*:Access*:CollaborationLog*:ServeCommand*:Reflection*:Contributions*:StudentNoteStore*:Tls*'
 
 step "Fuzz message parsing, ChangeSets and structure commands (libFuzzer + ASan/UBSan, 20 s each; docs/fuzzing.md)"
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCOPLAN_FUZZ=ON \

@@ -10,23 +10,23 @@ namespace {
 
 constexpr std::size_t max_comment_utf16 = 4000;
 
-[[noreturn]] void bad(const std::string& why) { throw coded_error("bad_command", why); }
+[[noreturn]] void bad_command(const std::string& why) { throw coded_error("bad_command", why); }
 
 std::string string_member(const nlohmann::json& j, const char* name, bool required, std::size_t max = 64) {
   auto it = j.find(name);
   if (it == j.end() || it->is_null()) {
-    if (required) bad(std::string("missing \"") + name + "\"");
+    if (required) bad_command(std::string("missing \"") + name + "\"");
     return {};
   }
-  if (!it->is_string()) bad(std::string("\"") + name + "\" must be a string");
+  if (!it->is_string()) bad_command(std::string("\"") + name + "\" must be a string");
   auto s = it->get<std::string>();
-  if (s.size() > max) bad(std::string("\"") + name + "\" is too long");
+  if (s.size() > max) bad_command(std::string("\"") + name + "\" is too long");
   return s;
 }
 
 std::string new_id(const nlohmann::json& j) {
   auto id = string_member(j, "id", true);
-  if (!valid_block_id(id)) bad("ids are 6–32 letters, digits, _ or -");
+  if (!valid_block_id(id)) bad_command("ids are 6–32 letters, digits, _ or -");
   return id;
 }
 
@@ -42,7 +42,7 @@ bool valid_block_id(const std::string& id) {
 }
 
 command command::from_json(const nlohmann::json& j) {
-  if (!j.is_object()) bad("a command must be an object");
+  if (!j.is_object()) bad_command("a command must be an object");
   auto op = string_member(j, "op", true);
   command c;
   if (op == "add_block") {
@@ -51,7 +51,7 @@ command command::from_json(const nlohmann::json& j) {
     c.block = new_id(j);
     c.after = string_member(j, "after", false);
     if (j.contains("values") && !j.at("values").is_null()) {
-      if (!j.at("values").is_object() || j.at("values").size() > 50) bad("\"values\" must be an object");
+      if (!j.at("values").is_object() || j.at("values").size() > 50) bad_command("\"values\" must be an object");
       c.value = j.at("values");
     }
   } else if (op == "remove_block" || op == "restore_block") {
@@ -65,7 +65,7 @@ command command::from_json(const nlohmann::json& j) {
     c.op = command_op::set_value;
     c.block = string_member(j, "block", true);
     c.field = string_member(j, "field", true);
-    if (!j.contains("value")) bad("missing \"value\"");
+    if (!j.contains("value")) bad_command("missing \"value\"");
     c.value = j.at("value");
   } else if (op == "add_comment") {
     c.op = command_op::add_comment;
@@ -73,14 +73,14 @@ command command::from_json(const nlohmann::json& j) {
     c.target = string_member(j, "target", true);
     c.parent = string_member(j, "parent", false);
     c.text = string_member(j, "text", true, max_comment_utf16 * 3);
-    if (text::utf16_length_of_utf8(c.text) > max_comment_utf16) bad("a comment is at most 4000 characters");
-    if (c.text.find_first_not_of(" \t\r\n") == std::string::npos) bad("a comment cannot be empty");
+    if (text::utf16_length_of_utf8(c.text) > max_comment_utf16) bad_command("a comment is at most 4000 characters");
+    if (c.text.find_first_not_of(" \t\r\n") == std::string::npos) bad_command("a comment cannot be empty");
   } else if (op == "resolve_comment") {
     c.op = command_op::resolve_comment;
     c.block = string_member(j, "id", true);
     auto it = j.find("resolved");
     if (it != j.end()) {
-      if (!it->is_boolean()) bad("\"resolved\" must be true or false");
+      if (!it->is_boolean()) bad_command("\"resolved\" must be true or false");
       c.resolved = it->get<bool>();
     }
   } else if (op == "add_tag") {
@@ -93,14 +93,14 @@ command command::from_json(const nlohmann::json& j) {
       const auto& t = j.contains("to") ? j.at("to") : nlohmann::json();
       auto count = [](const nlohmann::json& v) { return v.is_number_integer() && v.get<std::int64_t>() >= 0; };
       if (!count(f) || !count(t) || f.get<std::int64_t>() > t.get<std::int64_t>() || t.get<std::int64_t>() > (1 << 30))
-        bad("a passage needs 0 <= from <= to");
+        bad_command("a passage needs 0 <= from <= to");
       c.from = f.get<std::int64_t>();
       c.to = t.get<std::int64_t>();
     }
     if (j.contains("by") && !j.at("by").is_null()) {
       const auto& by = j.at("by");
       if (!by.is_number_integer() || by.get<std::int64_t>() < 0 || by.get<std::int64_t>() > 0xffffffffLL)
-        bad("\"by\" must be a member id");
+        bad_command("\"by\" must be a member id");
       c.by = j.at("by").get<std::uint32_t>();
     }
   } else if (op == "acknowledge_tag" || op == "remove_tag") {
@@ -108,11 +108,11 @@ command command::from_json(const nlohmann::json& j) {
     c.block = string_member(j, "id", true);
     auto it = j.find("acknowledged");
     if (it != j.end()) {
-      if (!it->is_boolean()) bad("\"acknowledged\" must be true or false");
+      if (!it->is_boolean()) bad_command("\"acknowledged\" must be true or false");
       c.resolved = it->get<bool>();
     }
   } else {
-    bad("unknown command op");
+    bad_command("unknown command op");
   }
   return c;
 }

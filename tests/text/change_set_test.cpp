@@ -3,12 +3,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/code_of.hpp"
 #include "text/change_set.hpp"
 #include "text/coded_error.hpp"
 #include "text/text_buffer.hpp"
 #include "text/utf16.hpp"
 
 using coplan::coded_error;
+using coplan::test_support::code_of;
 using coplan::text::change_set;
 using coplan::text::text_buffer;
 using coplan::text::utf16_to_utf8;
@@ -25,15 +27,6 @@ std::string apply(const std::string& doc, const char* changes) {
   t.validate(c);
   t.apply(c);
   return t.to_utf8();
-}
-
-std::string code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const coded_error& e) {
-    return e.code();
-  }
-  return "";
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ TEST(ClientMessage, ParsesEachType) {
   auto m = parse_client_message(
       R"({"type":"push","stream":"unit.goals","version":3,"updates":[{"clientID":"x","seq":4,"changes":[2,[0,"hi"]]}]})",
       {});
-  auto& p = std::get<push_msg>(m);
+  auto& p = std::get<coplan::unit::push_msg>(m);
   EXPECT_EQ(p.stream, "unit.goals");
   EXPECT_EQ(p.version, 3u);
   ASSERT_EQ(p.updates.size(), 1u);

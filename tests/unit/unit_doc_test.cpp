@@ -5,12 +5,14 @@
 #include <chrono>
 
 #include "support/traces.hpp"
+#include "support/code_of.hpp"
 #include "text/coded_error.hpp"
 #include "text/utf16.hpp"
 #include "unit/unit_doc.hpp"
 
 using namespace coplan;
 using namespace coplan::unit;
+using coplan::test_support::code_of;
 using nlohmann::json;
 
 namespace {
@@ -22,15 +24,6 @@ std::shared_ptr<const template_spec> ubd() {
 
 incoming_update insert(std::int64_t len, std::int64_t at, const std::u16string& s, const std::string& client = "c") {
   return {client, 0, text::change_set::replace(len, at, at, s), ""};
-}
-
-std::string code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const coded_error& e) {
-    return e.code();
-  }
-  return "";
 }
 
 }  // namespace
