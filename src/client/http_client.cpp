@@ -33,6 +33,7 @@ http_reply http_call(const std::string& host, unsigned short port, http::verb ve
   http_reply out;
   out.status = res.result_int();
   out.body = nlohmann::json::parse(res.body(), nullptr, false);
+  out.text = std::move(res.body());
   out.set_cookie = std::string(res[http::field::set_cookie]);
   return out;
 }

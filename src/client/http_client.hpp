@@ -14,7 +14,8 @@ namespace http = boost::beast::http;
 
 struct http_reply {
   unsigned status = 0;
-  nlohmann::json body;
+  nlohmann::json body;  // the body parsed as JSON (discarded when it is not JSON)
+  std::string text;     // the body as received
   std::string set_cookie;
 };
 

@@ -227,8 +227,10 @@ json reflection_service::view(const store::unit_record& unit, std::int64_t refle
     auto uid = static_cast<std::uint32_t>(st.int64(0));
     submitted[uid] = st.int64(5) != 0;
     answered = answered || has_answered(st.text(2), st.text(3), st.int64(5));
-    // Other members' answers only after the reveal: before it, only whether they submitted.
-    if (r.revealed_at)
+    // Other members' answers only after the reveal, and only those they submitted: before it, only
+    // whether they submitted. (A draft never submitted — of someone no longer a member, say — is
+    // never shown.)
+    if (r.revealed_at && submitted[uid])
       everyone[std::to_string(uid)] = {{"prompts", json::parse(st.text(1))}, {"answers", json::parse(st.text(2))},
                                       {"facet", st.text(3)}, {"agree", st.text(4)}};
   }
@@ -393,16 +395,19 @@ json reflection_service::submit(const store::unit_record& unit, std::int64_t ref
     st.bind(1, now_ms()).bind(2, reflection).bind(3, static_cast<std::int64_t>(viewer));
     st.run();
   }
-  // Everyone in: reveal.
+  // Every member now in the unit has submitted: reveal. (Regression: submissions were counted
+  // whoever made them, so one by someone no longer a member stood in for a member's, and the
+  // reflection was revealed with that member's draft in it.)
+  auto members = members_of(unit);
   std::size_t done = 0;
   {
     auto db = db_.borrow();
-    auto st = db->prepare("SELECT count(*) FROM reflection_answers WHERE reflection_id = ? AND submitted_at IS NOT NULL");
+    auto st = db->prepare("SELECT user_id FROM reflection_answers WHERE reflection_id = ? AND submitted_at IS NOT NULL");
     st.bind(1, reflection);
-    st.step();
-    done = static_cast<std::size_t>(st.int64(0));
+    while (st.step())
+      done += std::count(members.begin(), members.end(), static_cast<std::uint32_t>(st.int64(0))) > 0;
   }
-  if (done >= members_of(unit).size()) reveal(unit, reflection);
+  if (done == members.size()) reveal(unit, reflection);
   return view(unit, reflection, viewer);
 }
 
@@ -430,8 +435,9 @@ void reflection_service::reveal(const store::unit_record& unit, std::int64_t ref
     upd.bind(3, reflection);
     upd.run();
     if (!db->changes()) return;  // revealed concurrently
-    // Each line of an answer to an action prompt becomes an action item.
-    auto rows = db->prepare("SELECT user_id, prompts, answers FROM reflection_answers WHERE reflection_id = ?");
+    // Each line of a submitted answer to an action prompt becomes an action item.
+    auto rows = db->prepare(
+        "SELECT user_id, prompts, answers FROM reflection_answers WHERE reflection_id = ? AND submitted_at IS NOT NULL");
     rows.bind(1, reflection);
     auto add = db->prepare(
         "INSERT INTO action_items(partnership_id, from_unit, reflection_id, author, text, created_at) VALUES (?,?,?,?,?,?)");

@@ -1,12 +1,12 @@
 // reflection_service: reflections after a unit and check-ins after a lesson. A unit's reflection
 // opens, with the default protocol, when the unit enters the reflect phase; its protocol can change
 // until a member answers. Each member answers privately; nobody sees another member's answers or
-// rating until every member has submitted. Then answers are shown side by side with the facet the
-// record suggests, members agree on one facet, and each line of an action prompt ("Now what?")
-// becomes an action item that shows up in the partnership's units made after this one (and in its
-// copy); a lesson check-in's items show in its own unit too. Stored in SQLite (reflections,
-// reflection_answers, action_items); never sent over the unit WebSocket. Thread-safe (each call
-// uses its own connection).
+// rating until every member (of the unit now) has submitted. Then the submitted answers are shown
+// side by side with the facet the record suggests, members agree on one facet, and each line of an
+// action prompt ("Now what?") becomes an action item that shows up in the partnership's units made
+// after this one (and in its copy); a lesson check-in's items show in its own unit too. Stored in
+// SQLite (reflections, reflection_answers, action_items); never sent over the unit WebSocket.
+// Thread-safe (each call uses its own connection).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -22,7 +22,7 @@ namespace coplan::review {
 
 class reflection_service {
 public:
-  // Throws std::runtime_error when the prompt bank (templates/reflection.json) is not usable.
+  // Throws prompt_bank_error when the prompt bank (templates/reflection.json) is not usable.
   reflection_service(store::store& db, unit::unit_registry& registry, history_service& history);
 
   // When `phase` is "reflect" and the unit has no reflection yet, opens it with the bank's default

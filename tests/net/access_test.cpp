@@ -1,13 +1,16 @@
 // Access control: the authorization matrix (every HTTP route of api_router::routes(), the
 // WebSocket upgrade and every WebSocket message type, tried as nobody, a user of another
 // partnership, a coordinator, an administrator who is not in the unit, and a member; only the
-// allowed succeed and the refused change nothing), another unit's nested ids (reflections, action
-// items, student notes) refused in one's own unit, members removed or made coordinator while
-// connected, invitations (bound to their role), CSRF and the cookie's attributes, brute-force
-// limits, sessions that end (signed out, expired, deleted by the command line, a password change)
-// closing their WebSockets, password rules and the audit log.
+// allowed succeed and the refused change nothing) and its privacy rows (a partner's reflection
+// answers, evidence and rating, of the unit's reflection and of a lesson check-in, in no reply to
+// anyone else and no WebSocket message until every member has submitted), another unit's nested
+// ids (reflections, action items, student notes) refused in one's own unit, members removed or
+// made coordinator while connected, invitations (bound to their role), CSRF and the cookie's
+// attributes, brute-force limits, sessions that end (signed out, expired, deleted by the command
+// line, a password change) closing their WebSockets, password rules and the audit log.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -18,6 +21,7 @@
 #include "auth/tokens.hpp"
 #include "net/api_router.hpp"
 #include "support/test_server.hpp"
+#include "support/unit_writer.hpp"
 #include "unit/client_message.hpp"
 #include "unit/unit_subscriber.hpp"
 
@@ -74,6 +78,43 @@ std::string revealed_reflection(unsigned short port, const std::string& unit, co
   return rid;
 }
 
+// The people the authorization matrix tries besides the unit's members: a signed-out client, a
+// user of another partnership, the coordinator of the partners' school and an administrator (the
+// last two with rows left in unit_members from an earlier role: a coordinator or an administrator
+// is never a member of a unit, whatever unit_members says).
+struct non_members {
+  std::int64_t coordinator = 0, admin = 0;
+  std::map<std::string, std::string> cookies;  // "nobody", "outsider", "coordinator", "admin"
+};
+
+non_members non_members_of(test_server& ts) {
+  auto& accounts = ts.server().accounts();
+  const auto& h = ts.server().hasher();
+  non_members n;
+  n.coordinator = accounts.create_user("coord", "Cora Coordinator", "coordinator", h.hash("correct horse"));
+  auto school = accounts.create_school("Hillside Middle");
+  accounts.assign_coordinator(n.coordinator, school);
+  for (auto partner : {ts.lib(), ts.tea()}) accounts.set_user_school(partner, school);
+  n.admin = accounts.create_user("admin", "Ada Admin", "admin", h.hash("correct horse"));
+  auto unit_row = accounts.unit_by_public_id(ts.unit())->id;
+  accounts.add_unit_member(unit_row, n.coordinator);
+  accounts.add_unit_member(unit_row, n.admin);
+  n.cookies = {{"nobody", ""},
+               {"outsider", sign_in(ts.port(), "out")},
+               {"coordinator", sign_in(ts.port(), "coord")},
+               {"admin", sign_in(ts.port(), "admin")}};
+  return n;
+}
+
+// A route's path with each {name} of its pattern replaced by params[name]; fails the test on a
+// parameter it has no value for.
+std::string route_path(const std::string& pattern, const std::map<std::string, std::string>& params) {
+  auto path = pattern;
+  for (const auto& [name, value] : params) path = std::regex_replace(path, std::regex("\\{" + name + "\\}"), value);
+  EXPECT_EQ(path.find('{'), std::string::npos) << "the test does not know a parameter of " << pattern;
+  return path;
+}
+
 bool refused(unsigned status, const json& body) {
   auto code = body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
   return (status == 401 && code == "signed_out") || (status == 403 && code == "forbidden") ||
@@ -116,21 +157,10 @@ private:
 TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
   test_server ts;
   auto& accounts = ts.server().accounts();
-  const auto& h = ts.server().hasher();
-  auto coord = accounts.create_user("coord", "Cora Coordinator", "coordinator", h.hash("correct horse"));
-  auto school = accounts.create_school("Hillside Middle");
-  accounts.assign_coordinator(coord, school);
-  auto admin = accounts.create_user("admin", "Ada Admin", "admin", h.hash("correct horse"));
-  // Memberships left over from an earlier role: a coordinator or an administrator is never a
-  // member of a unit, whatever unit_members says.
-  auto unit_row = accounts.unit_by_public_id(ts.unit())->id;
-  accounts.add_unit_member(unit_row, coord);
-  accounts.add_unit_member(unit_row, admin);
-  std::map<std::string, std::string> cookies{{"nobody", ""},
-                                             {"outsider", sign_in(ts.port(), "out")},
-                                             {"coordinator", sign_in(ts.port(), "coord")},
-                                             {"admin", sign_in(ts.port(), "admin")},
-                                             {"member", sign_in(ts.port(), "lib")}};
+  auto people = non_members_of(ts);
+  auto coord = people.coordinator, admin = people.admin;
+  auto cookies = people.cookies;
+  cookies["member"] = sign_in(ts.port(), "lib");
   // Something for the {rid}, {item} and {token} routes to point at.
   auto rid = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/reflections",
                        R"({"kind":"unit","protocol":"plus-delta"})", cookies["member"]).body["reflection"]["id"].get<int>();
@@ -181,19 +211,16 @@ TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
     if (r.method == http::verb::post && std::string(r.pattern) == "/api/signout") continue;  // would end the test's sessions
     auto route = std::string(http::to_string(r.method)) + " " + std::string(r.pattern);
     if (prepare.count(route)) prepare.at(route)();
-    std::string path(r.pattern);
-    auto put = [&](const std::string& name, const std::string& v) {
-      path = std::regex_replace(path, std::regex("\\{" + name + "\\}"), v);
-    };
-    put("id", ts.unit());
-    put("op", "0");
-    put("rid", std::to_string(rid));
-    put("item", "1");
-    put("token", std::string(r.pattern).ends_with("/accept") ? "no-such-token" : invitation.substr(invitation.rfind('/') + 1));
-    put("name", "ubd");
-    put("uid", std::to_string(out_id));
-    put("note", "1");
-    ASSERT_EQ(path.find('{'), std::string::npos) << "the test does not know a parameter of " << r.pattern;
+    auto path = route_path(std::string(r.pattern), {{"id", ts.unit()},
+                                       {"op", "0"},
+                                       {"rid", std::to_string(rid)},
+                                       {"item", "1"},
+                                       {"token", std::string(r.pattern).ends_with("/accept") ? "no-such-token"
+                                                                                             : invitation.substr(invitation.rfind('/') + 1)},
+                                       {"name", "ubd"},
+                                       {"uid", std::to_string(out_id)},
+                                       {"note", "1"}});
+    ASSERT_EQ(path.find('{'), std::string::npos);
     // The denying principals first, so the allowed ones (which may change state) come last.
     for (const char* who : {"nobody", "outsider", "coordinator", "admin", "member"}) {
       std::string body(r.example_body);
@@ -308,6 +335,171 @@ TEST(Access, AuthorizationMatrixCoversEveryRouteAndMessage) {
       ADD_FAILURE() << "the test does not know what " << type << " should answer";
     }
   }
+}
+
+namespace {
+
+// Whether `j` holds, at any depth, an object whose "facet" (a rating, a proposal or a suggestion) is
+// `facet`.
+bool holds_facet(const json& j, const std::string& facet) {
+  if (j.is_object() && j.contains("facet") && j["facet"] == facet) return true;
+  if (!j.is_object() && !j.is_array()) return false;
+  return std::any_of(j.begin(), j.end(), [&](const json& v) { return holds_facet(v, facet); });
+}
+
+// What `text` (a reply or a WebSocket message) shows of `secrets` or of the rating `facet`: ""
+// when nothing.
+std::string leaked(const std::string& text, const std::vector<std::string>& secrets, const std::string& facet) {
+  for (const auto& s : secrets)
+    if (text.find(s) != std::string::npos) return "\"" + s + "\"";
+  auto parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_discarded() && holds_facet(parsed, facet)) return "the rating " + facet;
+  return "";
+}
+
+}  // namespace
+
+// The privacy rows of the authorization matrix (issue 6: a partner cannot read the other's answer
+// before submitting their own). The librarian has answered the unit's reflection (with evidence),
+// rated the collaboration, answered a lesson check-in, and submitted both; the teacher has
+// submitted neither. Every HTTP route of api_router::routes() (each {rid} route for both
+// reflections, the history at every edit, the exports, the log and reports) is tried as the
+// teacher, a user of another partnership, the coordinator of the partners' school, an
+// administrator and a signed-out client, and every WebSocket message type as the teacher on her
+// open unit page: no answer, evidence label or action line of the librarian's, nor her rating, is
+// in any reply or message. (Her drafts are checked the same way before she submits.) Then the
+// teacher submits and they are all there: the scan finds what a leak would show.
+TEST(Access, UnsubmittedReflectionAnswersAndRatingsReachNobodyByAnyRouteOrMessage) {
+  test_server ts;
+  auto people = non_members_of(ts);
+  auto lib = sign_in(ts.port(), "lib");
+  auto cookies = people.cookies;
+  cookies["partner"] = sign_in(ts.port(), "tea");
+  // Someone for the administrator's {uid} route to change (not the outsider, whose sessions it ends).
+  auto spare = ts.server().accounts().create_user("spare", "Sam Spare", "teacher", ts.server().hasher().hash("correct horse"));
+  auto page = ts.join("tea", "page");  // the teacher's unit page, open throughout
+  std::map<std::string, std::uint64_t> versions;
+  std::map<std::string, std::int64_t> lengths;
+  unit_writer L(ts.port(), ts.unit(), "lib", versions, lengths);
+  L.append("unit.goals", u"Students test the creek water");
+  L.cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}});
+  L.set("phase", "reflect");  // the unit's reflection opens with it
+
+  const std::string rating = "integrated_curriculum";
+  const std::vector<std::string> secrets{"Privately, the station rotation felt rushed", "Cited privately: the goals",
+                                         "Book the lab privately earlier", "Lesson one privately went long",
+                                         "Adjust privately the timing"};
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  auto listed = http_call(ts.port(), http::verb::get, base, "", lib).body;
+  ASSERT_EQ(listed["reflections"].size(), 1u) << listed.dump();
+  auto unit_rid = std::to_string(listed["reflections"][0]["id"].get<int>());
+  std::string protocol = listed["reflections"][0]["protocol"];
+  auto checkin = http_call(ts.port(), http::verb::post, base, R"({"kind":"checkin","protocol":"lesson-checkin","lesson":"lesson1"})", lib);
+  ASSERT_EQ(checkin.status, 201u) << checkin.body.dump();
+  auto checkin_rid = std::to_string(checkin.body["reflection"]["id"].get<int>());
+  auto save = [&](const std::string& rid, const json& body) {
+    auto saved = http_call(ts.port(), http::verb::post, base + "/" + rid, body.dump(), lib);
+    ASSERT_EQ(saved.status, 200u) << saved.body.dump();
+  };
+  save(unit_rid, {{"protocol", protocol},
+                  {"answers", {{"what", {{"text", secrets[0]}, {"evidence", {{{"kind", "section"}, {"ref", "stage1"}, {"label", secrets[1]}}}}}},
+                               {"now_what", {{"text", secrets[2]}}}}},
+                  {"facet", rating}});
+  save(checkin_rid, {{"protocol", "lesson-checkin"}, {"answers", {{"went_well", {{"text", secrets[3]}}}, {"adjust", {{"text", secrets[4]}}}}}});
+  auto invitation = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/invitations", R"({"role":"teacher"})", lib)
+                        .body["link"].get<std::string>();
+  auto edits = http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/history", "", lib).body.value("ops", 0);
+
+  // Every route as everyone but the librarian; `state` says how far she has got.
+  std::size_t tried = 0;
+  auto scan_routes = [&](const std::string& state) {
+    for (const auto& r : net::api_router::routes()) {
+      const std::string pattern(r.pattern);
+      auto route = std::string(http::to_string(r.method)) + " " + pattern;
+      if (route == "POST /api/signout") continue;  // would end the test's sessions
+      std::vector<std::string> rids{unit_rid};
+      if (pattern.find("{rid}") != std::string::npos) rids.push_back(checkin_rid);
+      std::vector<std::string> ops{"0"};
+      if (pattern.find("{op}") != std::string::npos)
+        for (int op = 1; op <= edits; ++op) ops.push_back(std::to_string(op));
+      for (const auto& rid : rids)
+        for (const auto& op : ops)
+          for (const char* who : {"nobody", "outsider", "coordinator", "admin", "partner"}) {
+            // Her own submission is what reveals them: the end of the test.
+            if (std::string(who) == "partner" && pattern.ends_with("/submit")) continue;
+            auto path = route_path(pattern, {{"id", ts.unit()},
+                                             {"op", op},
+                                             {"rid", rid},
+                                             {"item", "1"},
+                                             {"token", pattern.ends_with("/accept") ? "no-such-token" : invitation.substr(invitation.rfind('/') + 1)},
+                                             {"name", "ubd"},
+                                             {"uid", std::to_string(spare)},
+                                             {"note", "1"}});
+            std::string body(r.example_body);
+            if (pattern == "/api/signin") body = R"({"username":"tea","password":"correct horse"})";
+            auto res = http_call(ts.port(), r.method, path, body, cookies[who]);
+            EXPECT_EQ(leaked(res.text, secrets, rating), "")
+                << http::to_string(r.method) << " " << path << " as " << who << " (" << state << ") -> " << res.status << " "
+                << res.text.substr(0, 300);
+            ++tried;
+          }
+    }
+  };
+  // Everything one of the teacher's pages has been sent, up to the pong of a ping sent now.
+  auto scan_socket = [&](ws_client& socket, const std::string& state) {
+    socket.send(std::string(R"({"type":"ping"})"));
+    for (;;) {
+      auto raw = socket.recv_raw(std::chrono::seconds(3));
+      ASSERT_TRUE(raw.has_value()) << state;
+      EXPECT_EQ(leaked(*raw, secrets, rating), "") << state << ": " << raw->substr(0, 300);
+      if (raw->find("\"pong\"") != std::string::npos) break;
+    }
+  };
+  auto scan_page = [&](const std::string& state) { scan_socket(*page, state); };
+
+  scan_routes("drafts saved");
+  scan_page("drafts saved");
+  for (const auto& rid : {unit_rid, checkin_rid})
+    ASSERT_EQ(http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", lib).status, 200u);
+  scan_routes("submitted");
+  scan_page("submitted");
+  EXPECT_GE(tried, 2 * 5 * (net::api_router::routes().size() - 1));
+
+  // Every WebSocket message type from the teacher (a second page of hers, its push at the head the
+  // welcome gives): nothing of the answers in what comes back.
+  auto second = ts.open_socket("tea");
+  auto welcome = second->hello("second");
+  EXPECT_EQ(leaked(welcome.dump(), secrets, rating), "") << welcome.dump().substr(0, 300);
+  const auto& goals = welcome["streams"]["unit.goals"];
+  const std::map<std::string, json> messages{
+      {"hello", {{"type", "hello"}, {"clientID", "second"}}},
+      {"push", {{"type", "push"}, {"stream", "unit.goals"}, {"version", goals["version"]},
+                {"updates", {{{"clientID", "second"}, {"changes", json::array({goals["text"].get<std::string>().size(), json::array({0, " together"})})}}}}}},
+      {"cmd", {{"type", "cmd"}, {"clientID", "second"}, {"seq", 1}, {"cmd", {{"op", "set"}, {"block", "unit"}, {"field", "grade"}, {"value", "5"}}}}},
+      {"presence", {{"type", "presence"}, {"stream", "unit.goals"}, {"anchor", 0}, {"head", 0}}},
+      {"ping", {{"type", "ping"}}}};
+  for (const auto& type : unit::client_message_types()) {
+    ASSERT_TRUE(messages.count(type)) << "no example for WebSocket message " << type;
+    if (type == "hello") continue;  // (above)
+    second->send(messages.at(type));
+    scan_socket(*second, type);
+  }
+  scan_page("after the teacher's messages");
+
+  // The teacher submits: now she reads every answer and the rating, and the action lines are items.
+  std::string seen;
+  bool rating_seen = false;
+  for (const auto& rid : {unit_rid, checkin_rid}) {
+    auto r = http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", cookies["partner"]);
+    ASSERT_EQ(r.status, 200u) << r.text;
+    EXPECT_EQ(r.body["reflection"]["state"], "revealed") << r.text;
+    seen += r.text;
+    rating_seen = rating_seen || leaked(r.text, {}, rating) == "the rating " + rating;
+  }
+  for (const auto& s : secrets) EXPECT_NE(seen.find(s), std::string::npos) << s;
+  EXPECT_TRUE(rating_seen);
+  auto items = http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/action-items", "", cookies["partner"]).text;
+  EXPECT_NE(items.find(secrets[4]), std::string::npos) << items;  // a check-in's items show in its own unit
 }
 
 // The matrix checks the unit in the path; this checks the ids nested under it. An outsider with a

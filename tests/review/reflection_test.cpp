@@ -1,13 +1,21 @@
-// Reflection: prompt selection from the record (each record prompt tied to its protocol, and on a
-// unit record scripted by two partners over the WebSocket), the reflection opening when the unit
-// enters the reflect phase, its protocol changeable until someone answers, answers private until
-// both partners submit (over HTTP and over the unit WebSocket), evidence citing only what the unit
-// has, the suggested facet and agreement, and "Now what?" lines becoming action items in the
-// partners' next units and in a copy, never in older units (a lesson check-in's in its own unit too).
+// Reflection: prompt selection from the record (each record prompt tied to its protocol, its
+// thresholds the prompt bank's, a malformed bank refused; and on a unit record scripted by two
+// partners over the WebSocket), the reflection opening when the unit enters the reflect phase, its
+// protocol changeable until someone answers, answers private until every member submits (over
+// HTTP and over the unit WebSocket; former members' submissions do not count), evidence citing
+// only what the unit has, the suggested facet and agreement, and "Now what?" lines becoming action
+// items in the partners' next units and in a copy, never in older units (a lesson check-in's in
+// its own unit too).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "review/prompt_bank_error.hpp"
 #include "review/reflection_prompts.hpp"
 #include "store/database.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 #include "support/unit_writer.hpp"
 #include "text/change_set.hpp"
@@ -143,6 +151,248 @@ TEST(ReflectionPrompts, SuggestedFacetFollowsTheRecord) {
   EXPECT_EQ(integrated["label"], "Integrated instruction");
   EXPECT_EQ(integrated["reasons"][0], "Both of you wrote in 3 of the planning sections (5 sections have writing).");
   EXPECT_EQ(review::reflection_prompts::suggest_facet(bank(), with(3, 4, true), 2)["facet"], "integrated_curriculum");
+}
+
+namespace {
+
+// The record prompt `id` of `bank`, to change.
+json& record_prompt(json& bank, const std::string& id) {
+  for (auto& rp : bank["record_prompts"])
+    if (rp["id"] == id) return rp;
+  throw std::runtime_error("no record prompt " + id);
+}
+
+// The facet_suggestion rule of `bank` for `facet`, to change.
+json& facet_rule(json& bank, const std::string& facet) {
+  for (auto& rule : bank["facet_suggestion"])
+    if (rule["facet"] == facet) return rule;
+  throw std::runtime_error("no facet rule " + facet);
+}
+
+// What check_bank says of `bank` ("" when it takes it).
+std::string refusal(const json& bank) {
+  try {
+    review::reflection_prompts::check_bank(bank);
+  } catch (const review::prompt_bank_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// The thresholds of the record conditions and of the facet suggestion are the bank's: the same
+// record under a bank with other numbers gets other prompts and another facet.
+TEST(ReflectionPrompts, ThresholdsComeFromTheBankAndChangingOneChangesTheSelection) {
+  auto spec = unit::template_spec::load_file(std::string(COPLAN_SOURCE_DIR) + "/templates/ubd.json");
+  unit::unit_doc doc(spec, {});
+  auto choose = [&](const json& bank, const json& r, std::uint32_t viewer) {
+    EXPECT_EQ(refusal(bank), "");
+    return ids(review::reflection_prompts::choose(bank, "what-so-what-now-what", r, doc, viewer));
+  };
+  const std::vector<std::string> protocol{"what", "so_what", "now_what"};
+  auto with = [&](std::vector<std::string> record) {
+    record.insert(record.begin(), protocol.begin(), protocol.end());
+    return record;
+  };
+  // Lee wrote 90% of Stage 1 (1000 characters): the shipped bank calls that shaped (70%) and one-sided (80%).
+  auto lopsided = report(900, 100, 0, {{"teaming", 1}}, json::object());
+  EXPECT_EQ(choose(bank(), lopsided, 2), with({"partner_shaped", "approaches", "balance", "equals"}));
+  auto stricter = bank();
+  record_prompt(stricter, "partner_shaped")["condition"]["min_share"] = 0.95;
+  record_prompt(stricter, "balance")["condition"]["min_share"] = 0.95;
+  EXPECT_EQ(choose(stricter, lopsided, 2), with({"approaches", "equals"}));
+  auto longer = bank();
+  record_prompt(longer, "partner_shaped")["condition"]["min_chars"] = 1001;
+  record_prompt(longer, "balance")["condition"]["min_chars"] = 1001;
+  EXPECT_EQ(choose(longer, lopsided, 2), with({"approaches", "equals"}));
+  record_prompt(longer, "balance")["condition"]["min_chars"] = 1000;  // "at least"
+  EXPECT_EQ(choose(longer, lopsided, 2), with({"approaches", "balance", "equals"}));
+
+  // A balanced unit (500 and 480, 60 of Tess's revised by Lee): shared, not one-sided; a lower
+  // share makes it one-sided and Lee's section shaped by her, a higher revision count not shared.
+  auto balanced = report(500, 480, 60, json::object(), json::object());
+  EXPECT_EQ(choose(bank(), balanced, 1), with({"no_approaches", "shared", "equals"}));
+  auto looser = bank();
+  record_prompt(looser, "you_shaped")["condition"]["min_share"] = 0.5;
+  record_prompt(looser, "balance")["condition"]["min_share"] = 0.5;
+  record_prompt(looser, "shared")["condition"]["min_chars"] = 61;
+  EXPECT_EQ(choose(looser, balanced, 1), with({"you_shaped", "no_approaches", "balance", "equals"}));
+
+  // The facet suggestion's minimums.
+  auto record = [](int both, int segments) {
+    json sections = json::array();
+    for (int i = 0; i < 4; ++i)
+      sections.push_back({{"phase", "plan"}, {"label", "s"}, {"byUser", {{"1", {{"survives", 10}}}, {"2", {{"survives", i < both ? 10 : 0}}}}}});
+    sections.push_back({{"phase", "assess"}, {"label", "a"}, {"byUser", {{"1", {{"survives", 5}}}, {"2", {{"survives", 5}}}}}});
+    return json{{"sections", sections}, {"lessons", {{"segmentsPlanned", segments}, {"byUser", json::object()}}}};
+  };
+  auto facet = [](const json& bank, const json& r, int before) {
+    EXPECT_EQ(refusal(bank), "");
+    return review::reflection_prompts::suggest_facet(bank, r, before)["facet"].get<std::string>();
+  };
+  EXPECT_EQ(facet(bank(), record(3, 3), 0), "integrated_instruction");
+  EXPECT_EQ(facet(bank(), record(1, 0), 0), "cooperation");
+  auto demanding = bank();
+  facet_rule(demanding, "integrated_instruction")["all"]["lesson_segments"] = 4;
+  facet_rule(demanding, "cooperation")["any"] = {{"co_planned_sections", 2}};
+  EXPECT_EQ(facet(demanding, record(3, 3), 0), "cooperation");
+  EXPECT_EQ(facet(demanding, record(1, 0), 0), "coordination");
+  EXPECT_EQ(facet(demanding, record(3, 4), 0), "integrated_instruction");
+  facet_rule(demanding, "integrated_curriculum")["all"]["integrated_units_before"] = 1;
+  facet_rule(demanding, "integrated_curriculum")["all"]["lesson_segments"] = 4;
+  EXPECT_EQ(facet(demanding, record(3, 4), 1), "integrated_curriculum");
+}
+
+// A bank whose condition or facet rule is malformed is refused, naming the prompt (or rule) and
+// what is wrong; the server does not start with it.
+TEST(ReflectionPrompts, AMalformedConditionIsRefusedNamingThePromptAndTheServerDoesNotStart) {
+  EXPECT_EQ(refusal(bank()), "");
+  const std::vector<std::pair<json, std::string>> conditions{
+      {"one_sided", "record prompt balance: condition must be an object {\"when\": …}"},  // the old form, a bare name
+      {{{"when", "lopsided"}}, "(not \"lopsided\")"},
+      {{{"min_chars", 100}, {"min_share", 0.8}}, "record prompt balance: condition must be an object"},
+      {{{"when", "one_sided"}, {"min_chars", 100}}, "record prompt balance: condition one_sided needs min_share"},
+      {{{"when", "one_sided"}, {"min_chars", 100}, {"min_share", 1.5}}, "min_share must be a share above 0 and at most 1"},
+      {{{"when", "one_sided"}, {"min_chars", 100}, {"min_share", 0}}, "min_share must be a share above 0 and at most 1"},
+      {{{"when", "one_sided"}, {"min_chars", 100}, {"min_share", "80%"}}, "min_share must be a share"},
+      {{{"when", "one_sided"}, {"min_chars", -1}, {"min_share", 0.8}}, "min_chars must be a whole number, 0 or more"},
+      {{{"when", "one_sided"}, {"min_chars", 99.5}, {"min_share", 0.8}}, "min_chars must be a whole number"},
+      {{{"when", "one_sided"}, {"min_chars", 100}, {"min_share", 0.8}, {"min_shares", 0.9}},
+       "condition one_sided has no parameter min_shares (it takes min_chars, min_share)"},
+      {{{"when", "always"}, {"min_chars", 1}}, "condition always has no parameter min_chars (it takes none)"},
+      {{{"when", "shared_work"}, {"min_chars", 1}, {"max_sections", 0}}, "max_sections must be a whole number, 1 or more"},
+  };
+  for (const auto& [condition, says] : conditions) {
+    SCOPED_TRACE(condition.dump());
+    auto broken = bank();
+    record_prompt(broken, "balance")["condition"] = condition;
+    auto why = refusal(broken);
+    EXPECT_NE(why.find("templates/reflection.json: record prompt balance"), std::string::npos) << why;
+    EXPECT_NE(why.find(says), std::string::npos) << why;
+  }
+  auto no_text = bank();
+  record_prompt(no_text, "equals").erase("text");
+  EXPECT_NE(refusal(no_text).find("record prompt equals has no text"), std::string::npos) << refusal(no_text);
+
+  const std::vector<std::pair<std::function<void(json&)>, std::string>> rules{
+      {[](json& b) { b.erase("facet_suggestion"); }, "facet_suggestion must be a list of rules"},
+      {[](json& b) { facet_rule(b, "cooperation")["facet"] = "collaboration"; }, "rule 3 (collaboration): \"facet\" must name a facet"},
+      {[](json& b) { facet_rule(b, "cooperation")["all"] = json::object(); }, "rule 3 (cooperation): needs either \"all\" or \"any\""},
+      {[](json& b) { facet_rule(b, "cooperation")["any"] = json::object(); }, "\"any\" with no minimum never holds"},
+      {[](json& b) { facet_rule(b, "cooperation")["any"]["co_taught_lessons"] = 1; }, "rule 3 (cooperation): no measure co_taught_lessons"},
+      {[](json& b) { facet_rule(b, "integrated_instruction")["all"]["lesson_segments"] = 2.5; }, "lesson_segments must be a whole number"},
+      {[](json& b) { facet_rule(b, "coordination")["all"] = {{"lesson_segments", 0}}; }, "the last rule must hold for every unit"},
+      {[](json& b) { b["facet_suggestion"].erase(3); }, "rule 3 (cooperation): the last rule must hold for every unit"},
+  };
+  for (const auto& [change, says] : rules) {
+    SCOPED_TRACE(says);
+    auto broken = bank();
+    change(broken);
+    auto why = refusal(broken);
+    EXPECT_NE(why.find(says), std::string::npos) << why;
+  }
+
+  // At startup: the server refuses to start, saying why.
+  temp_dir data, templates;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(COPLAN_SOURCE_DIR) + "/templates"))
+    std::filesystem::copy_file(e.path(), std::filesystem::path(templates.path()) / e.path().filename());
+  auto broken = bank();
+  record_prompt(broken, "balance")["condition"] = {{"when", "one_sided"}, {"min_chars", 100}, {"min_share", 80}};
+  std::ofstream(templates.file("reflection.json")) << broken.dump(2);
+  net::server_config config;
+  config.port = 0;
+  config.data_dir = data.path();
+  config.templates_dir = templates.path();
+  config.web_root = data.file("web");
+  config.hash_cost = auth::hash_cost::minimal;
+  std::string said;
+  try {
+    net::server refused(config);
+  } catch (const review::prompt_bank_error& e) {
+    said = e.what();
+  }
+  EXPECT_EQ(said, "templates/reflection.json: record prompt balance: condition one_sided: min_share must be a share above 0 and at most 1");
+}
+
+// Regression (a reflection revealed with a member's unsubmitted draft in it): the reveal counted
+// the submissions of everyone with a row, so one made by someone who then left the unit (here a
+// third member made coordinator) stood in for a member's: the last of the others to submit saw
+// the reveal, and in it the draft of the member who had not submitted. And a former member's
+// draft, never submitted, was shown after the reveal and its action lines became items. Now
+// only the submissions of the unit's members count, and only submitted answers are shown and
+// make items.
+TEST(Reflection, ASubmissionBySomeoneNoLongerAMemberDoesNotRevealAMembersDraft) {
+  test_server ts;
+  ts.server().accounts().create_user("admin", "Ada", "admin", ts.server().hasher().hash("correct horse"));
+  auto admin = sign_in(ts.port(), "admin");
+  auto lib = sign_in(ts.port(), "lib"), tea = sign_in(ts.port(), "tea");
+  // A third member: a second teacher invited to the unit.
+  auto link = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/invitations", R"({"role":"teacher"})", lib)
+                  .body["link"].get<std::string>();
+  auto joined = http_call(ts.port(), http::verb::post, "/api/invitations/" + link.substr(link.rfind('/') + 1) + "/accept",
+                          R"({"username":"sam","name":"Sam Second","password":"streams and rivers"})");
+  ASSERT_EQ(joined.status, 200u) << joined.body.dump();
+  auto sam = joined.set_cookie.substr(0, joined.set_cookie.find(';'));
+  auto sam_id = ts.server().accounts().user_by_name("sam")->id;
+  {
+    std::map<std::string, std::uint64_t> v;
+    std::map<std::string, std::int64_t> len;
+    unit_writer(ts.port(), ts.unit(), "lib", v, len).cmd({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}});
+  }
+  auto base = "/api/units/" + ts.unit() + "/reflections";
+  auto start = [&](const std::string& body) {
+    auto r = http_call(ts.port(), http::verb::post, base, body, lib);
+    EXPECT_EQ(r.status, 201u) << r.body.dump();
+    return std::to_string(r.body["reflection"]["id"].get<int>());
+  };
+  auto unit_rid = start(R"({"kind":"unit","protocol":"plus-delta"})");
+  auto checkin_rid = start(R"({"kind":"checkin","protocol":"lesson-checkin","lesson":"lesson1"})");
+  auto save = [&](const std::string& rid, const std::string& protocol, const std::string& prompt, const std::string& text,
+                  const std::string& cookie) {
+    auto r = http_call(ts.port(), http::verb::post, base + "/" + rid,
+                       json{{"protocol", protocol}, {"answers", {{prompt, {{"text", text}}}}}}.dump(), cookie);
+    ASSERT_EQ(r.status, 200u) << r.body.dump();
+  };
+  auto submit = [&](const std::string& rid, const std::string& cookie) {
+    auto r = http_call(ts.port(), http::verb::post, base + "/" + rid + "/submit", "", cookie);
+    EXPECT_EQ(r.status, 200u) << r.body.dump();
+    return r.body["reflection"];
+  };
+  // Sam submits the unit's reflection and drafts the check-in; Tess drafts the unit's reflection.
+  save(unit_rid, "plus-delta", "plus", "Sam's submitted plus", sam);
+  submit(unit_rid, sam);
+  save(checkin_rid, "lesson-checkin", "adjust", "Sam's draft, never submitted", sam);
+  const std::string tess_draft = "Tess's draft, not yet submitted";
+  save(unit_rid, "plus-delta", "delta", tess_draft, tea);
+  // Sam is made coordinator: no longer a member of the unit.
+  ASSERT_EQ(http_call(ts.port(), http::verb::post, "/api/admin/users/" + std::to_string(sam_id), R"({"role":"coordinator"})", admin).status,
+            200u);
+
+  // Lee submits: Tess has not, so nothing is revealed, and Lee reads no word of Tess's draft.
+  save(unit_rid, "plus-delta", "plus", "Lee's plus", lib);
+  auto lee = submit(unit_rid, lib);
+  EXPECT_EQ(lee["state"], "open") << lee.dump();
+  EXPECT_FALSE(lee.contains("everyone"));
+  EXPECT_EQ(http_call(ts.port(), http::verb::get, base, "", lib).body.dump().find(tess_draft), std::string::npos);
+  ASSERT_EQ(lee["partners"].size(), 1u) << lee.dump();
+  EXPECT_EQ(lee["partners"][0], (json{{"user", ts.tea()}, {"submitted", false}}));
+  // Tess submits: revealed to both.
+  auto revealed = submit(unit_rid, tea);
+  EXPECT_EQ(revealed["state"], "revealed");
+  EXPECT_EQ(revealed["everyone"][std::to_string(ts.lib())]["answers"]["plus"]["text"], "Lee's plus");
+  EXPECT_EQ(revealed["everyone"][std::to_string(ts.tea())]["answers"]["delta"]["text"], tess_draft);
+
+  // The check-in, which both members submit: Sam's draft is not in it, and made no action item.
+  save(checkin_rid, "lesson-checkin", "adjust", "Lee's adjust", lib);
+  submit(checkin_rid, lib);
+  auto checkin = submit(checkin_rid, tea);
+  EXPECT_EQ(checkin["state"], "revealed");
+  EXPECT_EQ(checkin.dump().find("Sam's draft"), std::string::npos) << checkin.dump();
+  EXPECT_FALSE(checkin["everyone"].contains(std::to_string(sam_id)));
+  auto items = http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/action-items", "", tea).body["items"];
+  ASSERT_EQ(items.size(), 1u) << items.dump();
+  EXPECT_EQ(items[0]["text"], "Lee's adjust");
 }
 
 TEST(Reflection, AnswersArePrivateUntilBothSubmitThenRevealAgreeAndCarryActionItems) {
