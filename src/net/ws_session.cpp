@@ -134,8 +134,23 @@ void ws_session<Stream>::deliver(std::shared_ptr<const std::string> message) {
 }
 
 template <class Stream>
+void ws_session<Stream>::deliver_pair(std::shared_ptr<const std::string> first, std::shared_ptr<const std::string> second) {
+  boost::asio::post(ws_.get_executor(), [self = this->shared_from_this(), a = std::move(first), b = std::move(second)]() mutable {
+    if (self->enqueue(std::move(a)) && self->enqueue(std::move(b)) && !self->writing_) self->do_write();
+  });
+}
+
+template <class Stream>
 void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) {
-  if (finished_ || closing_) return;
+  // Written at once when the socket is idle (waiting to gather more would add latency behind every
+  // other handler queued on a busy io thread); what arrives while a write is under way goes out
+  // together in the next frame when the client reads batches.
+  if (enqueue(std::move(message)) && !writing_) do_write();
+}
+
+template <class Stream>
+bool ws_session<Stream>::enqueue(std::shared_ptr<const std::string> message) {
+  if (finished_ || closing_) return false;
   if (queue_.size() >= svc_.config.max_queue_messages ||
       queued_bytes_ + message->size() > svc_.config.max_queue_bytes) {
     // A client that does not read is dropped rather than buffered without bound.
@@ -144,14 +159,12 @@ void ws_session<Stream>::do_deliver(std::shared_ptr<const std::string> message) 
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
-    return finish();
+    finish();
+    return false;
   }
   queued_bytes_ += message->size();
   queue_.push_back(std::move(message));
-  // Written at once when the socket is idle (waiting to gather more would add latency behind every
-  // other handler queued on a busy io thread); what arrives while a write is under way goes out
-  // together in the next frame when the client reads batches.
-  if (!writing_) do_write();
+  return true;
 }
 
 template <class Stream>

@@ -34,6 +34,7 @@ public:
   void run(boost::beast::http::request<boost::beast::http::string_body> req);
 
   void deliver(std::shared_ptr<const std::string> message) override;
+  void deliver_pair(std::shared_ptr<const std::string> first, std::shared_ptr<const std::string> second) override;
   void close_from_unit(const std::string& code) override;
   // The sign-in session ended (sign-out, expiry, password reset): close with 4001; or the server
   // is shutting down (code "going_away"): close with 1001. Thread-safe.
@@ -45,6 +46,9 @@ private:
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_message(std::string text);
   void do_deliver(std::shared_ptr<const std::string> message);
+  // Adds a message to the outbound queue; false when it is not queued (closing, or the client was
+  // dropped because its queue is full).
+  bool enqueue(std::shared_ptr<const std::string> message);
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void do_close(boost::beast::websocket::close_reason reason);

@@ -252,16 +252,11 @@ void unit_authority::do_push(const std::shared_ptr<unit_subscriber>& sub, std::u
     sub->deliver(wire::error(e.code(), e.what(), {{"stream", m.stream}, {"version", m.version}}));
     return;
   }
-  auto version_after = accepted.back()->version + 1;
-  commit_text(m.stream, std::move(accepted),
-              [pusher = std::weak_ptr<unit_subscriber>(sub), stream = m.stream, version_after](bool ok) {
-                if (!ok) return;
-                if (auto p = pusher.lock()) p->deliver(wire::pushed(stream, true, version_after));
-              });
+  commit_text(m.stream, std::move(accepted), nullptr, sub);
 }
 
 void unit_authority::commit_text(std::string stream, std::vector<std::shared_ptr<const text_update>> accepted,
-                                 std::function<void(bool ok)> after) {
+                                 std::function<void(bool ok)> after, std::weak_ptr<unit_subscriber> pusher) {
   std::vector<store::op_row> rows;
   rows.reserve(accepted.size());
   for (const auto& u : accepted)
@@ -269,13 +264,22 @@ void unit_authority::commit_text(std::string stream, std::vector<std::shared_ptr
   ++pending_commits_;
   writer_.append(
       std::move(rows),
-      [self = shared_from_this(), stream = std::move(stream), accepted = std::move(accepted),
-       after = std::move(after)](bool ok, std::int64_t last_id) mutable {
+      [self = shared_from_this(), stream = std::move(stream), accepted = std::move(accepted), after = std::move(after),
+       pusher = std::move(pusher)](bool ok, std::int64_t last_id) mutable {
         boost::asio::post(self->strand_, [self, ok, last_id, stream = std::move(stream), accepted = std::move(accepted),
-                                          after = std::move(after)] {
-          // Broadcast first: the pusher sees its updates in the stream before `pushed`.
-          if (ok) self->broadcast(wire::updates(stream, accepted));
-          after(ok);
+                                          after = std::move(after), pusher = std::move(pusher)] {
+          if (ok) {
+            auto updates = wire::updates(stream, accepted);
+            if (auto p = pusher.lock()) {
+              // The pusher sees its updates in the stream, then `pushed`, both in one delivery (one
+              // frame for a client reading batches).
+              self->broadcast(updates, p.get());
+              p->deliver_pair(updates, wire::pushed(stream, true, accepted.back()->version + 1));
+            } else {
+              self->broadcast(updates);
+            }
+          }
+          if (after) after(ok);
           self->after_commit(ok, last_id, accepted.size());
         });
       },

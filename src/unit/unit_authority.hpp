@@ -138,9 +138,10 @@ private:
   // connection is closed; nothing changes.
   void refuse_non_member(const std::shared_ptr<unit_subscriber>& sub);
   void broadcast_members();
-  // Persists accepted updates; once committed, broadcasts them and calls `after` (on the strand).
+  // Persists accepted updates; once committed, broadcasts them, answers the pusher (if any and still
+  // connected) with `pushed`, and calls `after` (if any) on the strand.
   void commit_text(std::string stream, std::vector<std::shared_ptr<const text_update>> accepted,
-                   std::function<void(bool ok)> after);
+                   std::function<void(bool ok)> after, std::weak_ptr<unit_subscriber> pusher = {});
   void commit_command(std::shared_ptr<const structure_update> update, std::function<void(bool ok)> after);
   // Runs `change` now, or after the waiting joins are served.
   void when_no_joins_wait(std::function<void()> change);

@@ -11,6 +11,12 @@ public:
   virtual ~unit_subscriber() = default;
   // Queues a message for the client. Thread-safe. A client whose bounded queue is full is closed.
   virtual void deliver(std::shared_ptr<const std::string> message) = 0;
+  // Queues two messages at once, in order, so that a client reading batches gets both in one frame
+  // (an edit's updates and the answer to its push). Thread-safe.
+  virtual void deliver_pair(std::shared_ptr<const std::string> first, std::shared_ptr<const std::string> second) {
+    deliver(std::move(first));
+    deliver(std::move(second));
+  }
   // Closes the connection, telling the client why (an error code from docs/protocol.md). Thread-safe.
   virtual void close_from_unit(const std::string& code) = 0;
 };
