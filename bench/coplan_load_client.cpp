@@ -13,19 +13,24 @@ coplan_load_client::coplan_load_client(boost::asio::io_context& ioc, boost::asio
                                        const std::string& unit_id, std::string cookie, load_events* events,
                                        std::string client_id, std::string stream)
     : coplan_load_client(ioc, endpoint, unit_id, std::move(cookie), events,
-                         std::make_shared<coplan_field_state>(std::move(stream), std::move(client_id))) {}
+                         {std::make_shared<coplan_field_state>(std::move(stream), std::move(client_id))}) {}
 
 coplan_load_client::coplan_load_client(boost::asio::io_context& ioc, boost::asio::ip::tcp::endpoint endpoint,
                                        const std::string& unit_id, std::string cookie, load_events* events,
-                                       std::shared_ptr<coplan_field_state> state)
-    : load_connection(ioc, endpoint, "/api/units/" + unit_id + "/ws", std::move(cookie), events), state_(std::move(state)) {}
+                                       std::vector<std::shared_ptr<coplan_field_state>> fields,
+                                       std::shared_ptr<structure_client> structure)
+    : load_connection(ioc, endpoint, "/api/units/" + unit_id + "/ws", std::move(cookie), events),
+      fields_(std::move(fields)),
+      structure_(std::move(structure)) {}
 
 void coplan_load_client::on_open() {
-  auto& c = state_->collab;
-  c.disconnected();
   json streams = json::object();
-  if (state_->welcomed) streams[c.stream()] = c.version();
-  send(json{{"type", "hello"}, {"clientID", c.client_id()}, {"streams", streams}, {"batch", state_->batch}}.dump());
+  for (auto& f : fields_) {
+    f->collab.disconnected();
+    if (f->welcomed) streams[f->collab.stream()] = f->collab.version();
+  }
+  auto client_id = structure_ ? structure_->client_id() : fields_.front()->collab.client_id();
+  send(json{{"type", "hello"}, {"clientID", client_id}, {"streams", streams}, {"batch", fields_.front()->batch}}.dump());
 }
 
 void coplan_field_state::type_token(std::uint64_t token) {
@@ -34,16 +39,30 @@ void coplan_field_state::type_token(std::uint64_t token) {
   unconfirmed_tokens.push_back(token);
 }
 
-void coplan_load_client::insert_token(std::uint64_t token) {
-  state_->type_token(token);
-  if (is_ready()) flush();
+void coplan_load_client::insert_token(std::uint64_t token) { insert_token(std::size_t{0}, token); }
+
+void coplan_load_client::insert_token(std::size_t field, std::uint64_t token) {
+  auto& f = *fields_.at(field);
+  f.type_token(token);
+  if (is_ready()) flush(f);
 }
 
-void coplan_load_client::flush() {
-  if (auto m = state_->collab.next_push()) send(std::move(*m));
+void coplan_load_client::command(json cmd) {
+  auto seq = structure_->add(std::move(cmd));
+  if (is_ready()) send(structure_->message(seq));
 }
 
-std::optional<std::string> coplan_load_client::text() const { return state_->collab.text().to_utf8(); }
+void coplan_load_client::flush(coplan_field_state& f) {
+  if (auto m = f.collab.next_push()) send(std::move(*m));
+}
+
+std::optional<std::string> coplan_load_client::text() const { return fields_.front()->collab.text().to_utf8(); }
+
+coplan_field_state* coplan_load_client::field(const json& stream) {
+  for (auto& f : fields_)
+    if (stream == f->collab.stream()) return f.get();
+  return nullptr;
+}
 
 namespace {
 // Every inserted string in a ChangeSet's JSON form ([retain, [deleted, "line", "line"...], ...]).
@@ -63,44 +82,67 @@ void coplan_load_client::on_message(std::string_view message) {
   for (const auto& m : frame) handle(m);
 }
 
+void coplan_load_client::on_welcome(const json& m) {
+  const auto& streams = m["streams"];
+  for (auto& f : fields_) {
+    auto& c = f->collab;
+    auto s = streams.find(c.stream());
+    if (s == streams.end()) {
+      if (events().failed) events().failed(*this, "unknown_stream: the welcome lacks " + c.stream());
+      continue;
+    }
+    if (s->contains("from")) {
+      receive(*f, (*s)["from"].get<std::uint64_t>(), (*s)["updates"]);
+    } else {
+      if (!f->unconfirmed_tokens.empty() && events().failed)
+        events().failed(*this, "lost_edits: the server sent the whole field again; unconfirmed edits could not be rebased");
+      c.reset((*s)["version"].get<std::uint64_t>(), text::utf8_to_utf16((*s)["text"].get<std::string>()));
+      f->unconfirmed_tokens.clear();
+    }
+    f->welcomed = true;
+  }
+  if (structure_) structure_->welcome(m["unit"]["template"], m["structure"]);
+  mark_ready();
+  // As the browser: pending commands first, then the fields' pushes.
+  if (structure_)
+    for (auto& cmd : structure_->pending_messages()) send(std::move(cmd));
+  for (auto& f : fields_) flush(*f);
+}
+
 void coplan_load_client::handle(const json& m) {
   const auto& type = m["type"].get_ref<const std::string&>();
-  auto& c = state_->collab;
   if (type == "welcome") {
-    const auto& s = m["streams"][c.stream()];
-    if (s.contains("from")) {
-      receive(s["from"].get<std::uint64_t>(), s["updates"]);
-    } else {
-      if (!state_->unconfirmed_tokens.empty() && events().failed)
-        events().failed(*this, "lost_edits: the server sent the whole field again; unconfirmed edits could not be rebased");
-      c.reset(s["version"].get<std::uint64_t>(), text::utf8_to_utf16(s["text"].get<std::string>()));
-      state_->unconfirmed_tokens.clear();
-    }
-    state_->welcomed = true;
-    mark_ready();
-    flush();
-  } else if (type == "updates" && m["stream"] == c.stream()) {
+    on_welcome(m);
+  } else if (type == "updates") {
+    auto* f = field(m["stream"]);
     const auto& updates = m["updates"];
-    if (updates.empty()) return;
-    receive(updates[0]["v"].get<std::uint64_t>(), updates);
-    flush();
+    if (!f || updates.empty()) return;
+    receive(*f, updates[0]["v"].get<std::uint64_t>(), updates);
+    flush(*f);
   } else if (type == "pushed") {
-    c.pushed(m.value("ok", false));
-    flush();
+    if (auto* f = field(m["stream"])) {
+      f->collab.pushed(m.value("ok", false));
+      flush(*f);
+    }
+  } else if (type == "cmd" && structure_) {
+    auto why = structure_->on_command(m);
+    if (!why.empty() && events().failed) events().failed(*this, "structure: " + why);
+  } else if (type == "cmd_ack" && structure_) {
+    structure_->on_ack(m["seq"].get<std::uint64_t>());
   } else if (type == "error") {
     if (events().failed) events().failed(*this, m.value("code", std::string("error")) + ": " + m.value("message", ""));
   }
 }
 
-void coplan_load_client::receive(std::uint64_t first, const json& updates) {
-  auto& c = state_->collab;
+void coplan_load_client::receive(coplan_field_state& f, std::uint64_t first, const json& updates) {
+  auto& c = f.collab;
   for (const auto& u : updates)
     if (u["v"].get<std::uint64_t>() >= c.version() && u["clientID"] != c.client_id() && events().remote_text)
       inserted_strings(u["changes"], [&](const std::string& s) { events().remote_text(*this, s); });
   auto confirmed = c.receive(first, updates);
-  for (std::size_t i = 0; i < confirmed.size() && !state_->unconfirmed_tokens.empty(); ++i) {
-    auto token = state_->unconfirmed_tokens.front();
-    state_->unconfirmed_tokens.pop_front();
+  for (std::size_t i = 0; i < confirmed.size() && !f.unconfirmed_tokens.empty(); ++i) {
+    auto token = f.unconfirmed_tokens.front();
+    f.unconfirmed_tokens.pop_front();
     if (events().acked) events().acked(*this, token);
   }
 }

@@ -306,14 +306,17 @@ int crash(const std::vector<std::string>& args) {
       ("templates", po::value(&o.templates)->default_value(o.templates), "templates folder for the server")
       ("units", po::value(&o.units)->default_value(o.units), "units, two editors each")
       ("kills", po::value(&o.kills)->default_value(o.kills), "times the server is killed with SIGKILL")
-      ("rate", po::value(&o.rate)->default_value(o.rate), "edits per second per editor")
+      ("rate", po::value(&o.rate)->default_value(o.rate), "edits and commands per second per editor")
+      ("commands", po::value(&o.commands)->default_value(o.commands), "share of those that are structure commands")
+      ("max-lessons", po::value(&o.max_lessons)->default_value(o.max_lessons), "lessons each editor adds at most")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "the server's io threads (0: its default)")
       ("max-run", po::value(&o.max_run)->default_value(o.max_run), "most seconds of typing between kills")
       ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (kill moments, who types)");
   po::variables_map vm;
   if (!cli::parse_command_line(args, opts, vm)) return 0;
   bench::crash_harness harness(o);
   auto result = harness.run();
-  std::cout << result.dump() << std::endl;
+  std::cout << bench::crash_harness::summary(result) << result.dump() << std::endl;
   if (!result["ok"].get<bool>()) {
     std::cerr << "coplan-bench crash: FAILED\n";
     return 3;
@@ -326,7 +329,8 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "Usage: coplan-bench <command> [options]\n\nCommands:\n  replay   replay an editing trace through a "
                  "running server and check it\n  history  time opening a long history and jumping around in it\n  load     drive a server (coplan, sharedb, echo) with a workload; "
-                 "prints JSON\n  echo-server  the bare Beast echo server (the floor)\n";
+                 "prints JSON\n  echo-server  the bare Beast echo server (the floor)\n  crash    the crash-safety harness: SIGKILLs under load, "
+                 "then checks every acknowledged edit and command\n";
     return args.empty() ? 1 : 0;
   }
   auto cmd = args[0];
