@@ -17,6 +17,26 @@ std::string history_service::day_of(std::int64_t ms) {
   return buf;
 }
 
+nlohmann::json history_service::quarter_hours(const std::vector<std::int64_t>& times) {
+  constexpr std::int64_t quarter_ms = 15 * 60 * 1000;
+  auto out = nlohmann::json::array();
+  std::int64_t start = 0;
+  std::size_t first = 0;  // the first op of the quarter hour being counted, 0 before any
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    auto s = times[i] - ((times[i] % quarter_ms) + quarter_ms) % quarter_ms;
+    if (first && s != start) {
+      out.push_back({start, first, i});
+      first = 0;
+    }
+    if (!first) {
+      start = s;
+      first = i + 1;
+    }
+  }
+  if (first) out.push_back({start, first, times.size()});
+  return out;
+}
+
 history_service::history_service(store::store& db, std::shared_ptr<const unit::template_set> templates,
                                  unit::unit_limits limits, std::size_t max_units)
     : db_(db), templates_(std::move(templates)), limits_(limits), max_units_(max_units) {}
@@ -146,8 +166,11 @@ nlohmann::json history_service::timeline(const store::unit_record& unit) {
     std::map<std::uint32_t, std::size_t> by_user;
   };
   std::vector<day_range> ranges;
+  std::vector<std::int64_t> times;
+  times.reserve(h.ops.size());
   constexpr std::int64_t day_ms = 24 * 3600 * 1000;
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    times.push_back(h.ops[i].time);
     auto start = h.ops[i].time - ((h.ops[i].time % day_ms) + day_ms) % day_ms;
     if (ranges.empty() || ranges.back().start_ms != start) ranges.push_back({start, i + 1, i + 1, {}});
     auto& d = ranges.back();
@@ -166,6 +189,7 @@ nlohmann::json history_service::timeline(const store::unit_record& unit) {
           {"firstTime", h.ops.empty() ? 0 : h.ops.front().time},
           {"lastTime", h.ops.empty() ? 0 : h.ops.back().time},
           {"days", std::move(days)},
+          {"slots", quarter_hours(times)},
           {"checkpoints", std::move(cps)}};
 }
 

@@ -28,11 +28,17 @@ class history_service {
 public:
   // The UTC day of a time in milliseconds since the epoch, as YYYY-MM-DD.
   static std::string day_of(std::int64_t ms);
+  // Ops grouped by UTC quarter hour: [[start ms, first op, last op], …], ops numbered from 1 in the
+  // order of `times`. Every time zone's offset from UTC is a whole number of quarter hours, so a
+  // quarter hour never straddles anyone's midnight and a browser groups these into its own local
+  // days exactly (the timeline's "days" are UTC days).
+  static nlohmann::json quarter_hours(const std::vector<std::int64_t>& times);
 
   history_service(store::store& db, std::shared_ptr<const unit::template_set> templates, unit::unit_limits limits,
                   std::size_t max_units = 4);
 
-  // Number of ops, per-day ranges (with each member's op count), kept checkpoints.
+  // Number of ops, per-day (UTC) ranges (with each member's op count), the same ops by quarter hour
+  // (quarter_hours), kept checkpoints.
   nlohmann::json timeline(const store::unit_record& unit);
   // How many ops the unit's history holds (the last edit's number), without building the timeline.
   std::size_t op_count(const store::unit_record& unit);

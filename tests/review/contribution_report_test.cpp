@@ -462,6 +462,15 @@ TEST(Contributions, EveryFigureMatchesTheScriptNowAndAtEveryPastOp) {
   // As of every past op: the figures, and the unit (texts, writers, the lesson list in order).
   auto timeline = s.call(L, http::verb::get, "/history").body;
   ASSERT_EQ(timeline["ops"], s.past().size() - 1);
+  // The quarter hours the browser groups into its own days cover every op once, in order.
+  std::size_t next = 1;
+  for (const auto& slot : timeline["slots"]) {
+    EXPECT_EQ(slot[0].get<std::int64_t>() % (15 * 60 * 1000), 0);
+    EXPECT_EQ(slot[1], next);
+    EXPECT_GE(slot[2], slot[1]);
+    next = slot[2].get<std::size_t>() + 1;
+  }
+  EXPECT_EQ(next, s.past().size());
   for (std::size_t k = 0; k < s.past().size(); ++k) {
     SCOPED_TRACE("op " + std::to_string(k));
     auto past = s.contributions(L, "?op=" + std::to_string(k));

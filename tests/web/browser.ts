@@ -28,10 +28,11 @@ export function launch(): Promise<Browser> {
 export async function signedInPage(
   browser: Browser,
   username: string,
-  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean; password?: string; waitFor?: string } = {},
+  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean; password?: string; waitFor?: string; timezoneId?: string } = {},
 ): Promise<Page> {
   // bypassCSP only lets the accessibility test inject axe-core; every other test runs under the CSP.
-  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, bypassCSP: opts.bypassCSP });
+  // timezoneId (an IANA name) sets the browser's time zone, for what depends on the viewer's day.
+  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, bypassCSP: opts.bypassCSP, timezoneId: opts.timezoneId });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${username}] page error: ${e.message}`));
   await page.goto((opts.base ?? baseUrl()) + "/");
@@ -81,6 +82,21 @@ export async function waitSaved(page: Page, timeout = 30_000): Promise<void> {
     const c = (window as any).coplan;
     return c && c.status === "online" && c.unconfirmed() === 0;
   }, undefined, { timeout });
+}
+
+/** Makes a unit from the home page ("+ New unit") and opens it; returns its path. */
+export async function newUnit(page: Page, title: string): Promise<string> {
+  await page.getByRole("button", { name: "+ New unit" }).click();
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByRole("button", { name: "Create and open" }).click();
+  await page.waitForSelector("main[data-ready=true]");
+  return new URL(page.url()).pathname;
+}
+
+/** Opens a unit's page by its path (a partner following a link). */
+export async function openUnit(page: Page, path: string): Promise<void> {
+  await page.goto(new URL(path, page.url()).href);
+  await page.waitForSelector("main[data-ready=true]");
 }
 
 /** Opens a unit from the home page: the demo unit unless another title is given. */

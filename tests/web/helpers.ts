@@ -23,6 +23,18 @@ export async function firstUnit(cookie: string): Promise<string> {
   return body.units[0].id;
 }
 
+/** A new unit (UbD template) in the user's first partnership; returns its id. */
+export async function createUnit(cookie: string, title: string): Promise<string> {
+  const { partnerships } = await (await fetch(baseUrl() + "/api/partnerships", { headers: { Cookie: cookie } })).json();
+  const res = await fetch(baseUrl() + "/api/units", {
+    method: "POST",
+    headers: { Cookie: cookie, "Content-Type": "application/json" },
+    body: JSON.stringify({ partnership: partnerships[0].id, template: "ubd", title }),
+  });
+  if (res.status !== 201) throw new Error(`creating a unit failed: ${res.status}`);
+  return (await res.json()).unit.id;
+}
+
 /** A `ws` socket presented as the browser's WebSocket, delaying each message in both directions
  * by a random 0..maxDelay ms while keeping order (as a slow network would). */
 export function laggySocket(url: string, cookie: string, maxDelay: number): SocketLike {

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import { sendableUpdates } from "@codemirror/collab";
 import { StreamPeer, type PeerLink } from "../../web/src/sync/stream-peer";
 import { UnitConnection, type UnitSnapshot } from "../../web/src/sync/unit-connection";
-import { baseUrl, laggySocket, serverState, signIn, until, wsUrl } from "./helpers";
+import { createUnit, laggySocket, serverState, signIn, until, wsUrl } from "./helpers";
 
 const link: PeerLink = { clientID: "me", online: false, send() {}, resync() {} };
 const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x));
@@ -55,17 +55,6 @@ function network(cookie: string) {
   return { net, makeSocket };
 }
 
-async function newUnit(cookie: string, title: string): Promise<string> {
-  const { partnerships } = await (await fetch(baseUrl() + "/api/partnerships", { headers: { Cookie: cookie } })).json();
-  const res = await fetch(baseUrl() + "/api/units", {
-    method: "POST",
-    headers: { Cookie: cookie, "Content-Type": "application/json" },
-    body: JSON.stringify({ partnership: partnerships[0].id, template: "ubd", title }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()).unit.id;
-}
-
 function open(unit: string, makeSocket: (url: string) => any, snapshot?: UnitSnapshot): UnitConnection {
   const conn = new UnitConnection({ url: wsUrl(unit), makeSocket, minDelay: 50, maxDelay: 300 });
   if (snapshot) conn.restore(roundTrip(snapshot));
@@ -83,7 +72,7 @@ describe("a unit reopened from its snapshot", () => {
   it("merges offline work once after a reload, with the partner's edits meanwhile", async () => {
     const lib = await signIn("librarian");
     const tea = await signIn("teacher");
-    const unit = await newUnit(lib, "Offline snapshot test");
+    const unit = await createUnit(lib, "Offline snapshot test");
     const stream = "unit.essential_questions";
     const { net, makeSocket } = network(lib);
     const a = open(unit, makeSocket);
@@ -139,7 +128,7 @@ describe("a unit reopened from its snapshot", () => {
 
   it("never applies twice what the server got just before the page went away", async () => {
     const lib = await signIn("librarian");
-    const unit = await newUnit(lib, "Lost answer test");
+    const unit = await createUnit(lib, "Lost answer test");
     const stream = "unit.knowledge";
     const { makeSocket } = network(lib);
     const a = open(unit, makeSocket);

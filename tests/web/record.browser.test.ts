@@ -1,11 +1,11 @@
 // Browser test of the record: expertise tagged by one partner and acknowledged by the other, the
 // blame view saying who wrote a passage, the history slider showing a past version and restoring
 // a field as a new edit, and the contribution view: each chart (typed and kept per section,
-// lesson segments led and supported, approaches) with the same figures as a table, checked
-// against the API, and the lessons each partner led or supported named.
+// lesson segments led and supported, approaches, the expertise map) with the same figures as a
+// table, checked against the API, and the lessons each partner led or supported named.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { artifacts, launch, signedInPage, waitSaved } from "./browser";
+import { artifacts, launch, newUnit, openUnit, signedInPage, waitSaved } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -20,13 +20,8 @@ describe("the record of who contributed what", () => {
     const lib = await signedInPage(browser, "librarian");
     const tea = await signedInPage(browser, "teacher");
     // A fresh unit so the figures below are known.
-    await lib.getByRole("button", { name: "+ New unit" }).click();
-    await lib.getByLabel("Title", { exact: true }).fill("Record test");
-    await lib.getByRole("button", { name: "Create and open" }).click();
-    await lib.waitForSelector("main[data-ready=true]");
-    const path = new URL(lib.url()).pathname;
-    await tea.goto(new URL(path, tea.url()).href);
-    await tea.waitForSelector("main[data-ready=true]");
+    const path = await newUnit(lib, "Record test");
+    await openUnit(tea, path);
 
     const goals = (p: typeof lib) => p.locator('[data-stream="unit.goals"] .cm-content');
     await goals(tea).click();
@@ -91,8 +86,7 @@ describe("the record of who contributed what", () => {
     // segment). In "Creek lab" the librarian leads the beginning (station teaching), both co-lead
     // the middle (teaming) and the teacher leads the end; in "Source check" the teacher leads all
     // three segments, the beginning as one teach, one assist.
-    await lib.goto(new URL(path, lib.url()).href);
-    await lib.waitForSelector("main[data-ready=true]");
+    await openUnit(lib, path);
     await lib.getByRole("button", { name: "+ Add lesson" }).click();
     await lib.keyboard.type("Creek lab");
     await waitSaved(lib);
@@ -170,7 +164,17 @@ describe("the record of who contributed what", () => {
     expect(await lessonRow("Supported")).toEqual(keys.map((k) => api.lessons.byUser[k].lessonsSupported.map((id: string) => byName[id])));
     expect((await lessonRow("Led or co-led")).map((l) => l.sort())).toEqual([[named("Creek lab")], [named("Creek lab"), named("Source check")].sort()]);
     expect(await lessonRow("Supported")).toEqual([[named("Source check")], []]);
-    expect(await lib.locator(".cp-expertise-map tr", { hasText: "Inquiry process" }).locator("td").allTextContents()).toEqual(["● 1", "", "", "○ 1"]);
+    // The expertise map: a chart and the same numbers as a table, brought and learned for each
+    // partner in the same order as the other charts; the API's figures, and what the script did.
+    const areas = Object.entries(api.expertise.areas as Record<string, string>)
+      .filter(([id]) => keys.some((k) => api.expertise.byUser[k].brought[id] || api.expertise.byUser[k].learned[id]))
+      .map(([id, label]) => [label, ...keys.flatMap((k) => [String(api.expertise.byUser[k].brought[id] ?? 0), String(api.expertise.byUser[k].learned[id] ?? 0)])]);
+    expect(areas).toEqual([["Inquiry process", "1", "0", "0", "1"]]);
+    expect(await read("Expertise map")).toEqual({ table: areas, chart: areas });
+    expect(await figure("Expertise map").locator("thead th").allTextContents()).toEqual(
+      ["Area", "Maya Okafor: brought", "Maya Okafor: learned", "Daniel Reyes: brought", "Daniel Reyes: learned"]);
+    expect(await figure("Expertise map").locator(".cp-bar-value").allTextContents()).toEqual(["1 brought", "0 learned", "0 brought", "1 learned"]);
+    expect(await figure("Expertise map").locator(".cp-meta").textContent()).toMatch(/^Not tagged yet: .*Reading comprehension strategies/);
     await lib.screenshot({ path: `${artifacts}/contributions-laptop.png`, fullPage: true });
     await lib.context().close();
     await tea.context().close();

@@ -43,7 +43,10 @@ export interface Timeline {
   ops: number;
   firstTime: number;
   lastTime: number;
+  /** UTC days (the history page groups `slots` into the viewer's local days instead). */
   days: { day: string; first: number; last: number; byUser: Record<string, number> }[];
+  /** The same ops by UTC quarter hour: [start ms, first op, last op]. */
+  slots: [number, number, number][];
   checkpoints: number[];
 }
 

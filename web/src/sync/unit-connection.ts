@@ -4,6 +4,7 @@
 // `snapshot()`/`restore()` carry the whole open unit, unconfirmed edits included, across a page
 // reload (the browser keeps snapshots in IndexedDB, see offline-store.ts). It has no DOM
 // dependency: the browser passes its WebSocket, tests pass the `ws` package.
+import { sendableUpdates } from "@codemirror/collab";
 import type { ChangeSet, Extension } from "@codemirror/state";
 import { StreamPeer, type PeerLink, type PeerSnapshot } from "./stream-peer";
 import { StructureModel, type StructureSnapshot } from "./structure-model";
@@ -318,6 +319,7 @@ export class UnitConnection implements PeerLink {
         this.peers.get(msg.stream)?.onPushed(msg.ok, msg.version);
         return;
       case "cmd": {
+        if (msg.cmd.op === "add_tag") msg = { ...msg, cmd: this.toLocal(msg.cmd) };
         if (!this.structure.onCommand(msg, this.clientID)) return this.resync("structure out of order");
         if (msg.cmd.op === "add_block") this.ensureBlockPeers(msg.cmd.list, msg.cmd.id);
         this.emit("structure", this.structure.view());
@@ -366,8 +368,8 @@ export class UnitConnection implements PeerLink {
     this.template = msg.unit.template;
     this.expertise = msg.expertise ?? [];
     this.unitId = msg.unit.id;
-    this.structure.confirmed = msg.structure;
     this.structure.me = msg.you.id;
+    // The texts first: catching up moves the tags we had (and our pending ones) with the text.
     for (const [id, s] of Object.entries(msg.streams)) {
       const peer = this.peers.get(id);
       if ("from" in s) {
@@ -379,6 +381,10 @@ export class UnitConnection implements PeerLink {
         if (lost !== null) this.emit("lostText", id, lost);
       }
     }
+    // The server's structure is as of its texts now; its passage tags are carried through our
+    // unconfirmed edits. Regression: it was taken before the texts caught up, so catching up moved
+    // tags already in place a second time (onto other words, or out of range).
+    this.structure.confirmed = { ...msg.structure, tags: msg.structure.tags?.map((t) => this.toLocal(t)) };
     for (const [list, blocks] of Object.entries(this.structure.view().lists))
       for (const b of blocks) this.ensureBlockPeers(list, b.id);
     this.setStatus("online");
@@ -413,6 +419,23 @@ export class UnitConnection implements PeerLink {
     };
     for (const t of this.structure.confirmed.tags ?? []) map(t);
     for (const p of this.structure.pending) if (p.cmd.op === "add_tag") map(p.cmd);
+  }
+
+  /**
+   * A passage position the server sent (in a field's text as the server has it, which is our
+   * confirmed text when its message arrives) in our text: carried through our edits it has not
+   * confirmed yet, as mapPassageTags carries tags. Regression: a tag that arrived while we had
+   * unconfirmed edits before its passage covered other words here (until the page was reloaded).
+   */
+  private toLocal<T extends { target: string; from?: number; to?: number }>(t: T): T {
+    const peer = this.peers.get(t.target);
+    if (!peer || t.from === undefined || t.to === undefined) return t;
+    let { from, to } = t;
+    for (const u of sendableUpdates(peer.state)) {
+      from = u.changes.mapPos(Math.min(from, u.changes.length), 1);
+      to = Math.max(from, u.changes.mapPos(Math.min(to, u.changes.length), -1));
+    }
+    return { ...t, from, to };
   }
 
   /** A block's text fields exist (empty, version 0) as soon as the block does. */

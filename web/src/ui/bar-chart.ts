@@ -1,5 +1,8 @@
-// A simple horizontal bar chart as inline SVG (prints crisply and needs no library), always paired
-// with the same numbers as text so nothing depends on seeing the bars.
+// Bar charts, always paired with the same numbers as text so nothing depends on seeing the bars:
+// a simple horizontal chart as inline SVG for the reports (prints crisply and needs no library),
+// and the contribution view's charts, one bar per partner and figure, each with its table.
+import { h } from "./dom";
+
 const SVG = "http://www.w3.org/2000/svg";
 
 function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -41,4 +44,38 @@ export function barChart(title: string, bars: Bar[], opts: { colors?: [string, s
   });
   if (!bars.length) svg.append(el("text", { x: labelW, y: top + 16, "font-size": 12 }, "Nothing to show yet"));
   return svg;
+}
+
+/** One figure per bar in each row of a chartFigure, and one column of its table. `color` is a
+ * colour name (a partner's, or "neutral"); `light` bars are drawn paler, so two figures of a
+ * partner can sit side by side (what they typed and what of it is still there; what they brought
+ * and what they learned). */
+export interface Column {
+  head: string;
+  color: string;
+  light?: boolean;
+  unit?: string;
+}
+
+/** A bar chart (one scale per chart, hidden from assistive technology) and the same numbers as a
+ * table, in one figure; `empty` is said instead when there are no rows. */
+export function chartFigure(caption: string, rowHead: string, cols: Column[], rows: { label: string; values: number[] }[], empty: string): HTMLElement {
+  if (!rows.length) return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), h("p", { class: "cp-empty" }, empty));
+  const max = Math.max(1, ...rows.flatMap((row) => row.values));
+  const chartEl = h("div", { class: "cp-chart", "aria-hidden": "true" });
+  for (const row of rows) {
+    const bars = h("div", { class: "cp-chart-bars" });
+    row.values.forEach((v, i) =>
+      bars.append(
+        h("div", { class: "cp-bar-line" },
+          h("span", { class: `cp-bar cp-bg-${cols[i].color}${cols[i].light ? " cp-bar-light" : ""}`, style: `width: ${(75 * v) / max}%` }),
+          h("span", { class: "cp-bar-value" }, cols[i].unit ? `${v} ${cols[i].unit}` : String(v))),
+      ),
+    );
+    chartEl.append(h("div", { class: "cp-chart-row" }, h("span", { class: "cp-chart-label" }, row.label), bars));
+  }
+  const table = h("table", { class: "cp-table" },
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, rowHead), ...cols.map((c) => h("th", { scope: "col" }, c.head)))),
+    h("tbody", {}, ...rows.map((row) => h("tr", {}, h("th", { scope: "row" }, row.label), ...row.values.map((v) => h("td", {}, String(v)))))));
+  return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), chartEl, table);
 }

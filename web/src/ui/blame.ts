@@ -40,6 +40,8 @@ export class BlameView {
   private spans = new Map<string, { version: number; spans: BlameSpan[] }>();
   private loading: Promise<void> | null = null;
   private stale = true;
+  /** No fetch before this time (ms since the epoch): at most one every 1.5 s. */
+  private nextFetch = 0;
 
   constructor(private unitId: string, private conn: UnitConnection, private info: AuthorInfo) {
     this.bar = h("div", { class: "cp-blame-bar", role: "status", "aria-live": "polite", hidden: true });
@@ -47,13 +49,18 @@ export class BlameView {
 
   private last: { stream: string; pos: number } | null = null;
 
-  /** Shows who wrote the text at `pos` of `stream`, fetching the record first when needed. */
-  point(stream: string, pos: number): void {
+  /** Shows who wrote the text at `pos` of `stream`, fetching the record first when needed (and
+   * again, a few times, while the record does not describe the field's text yet: an edit of ours
+   * still unconfirmed, or the partner's arriving meanwhile). */
+  point(stream: string, pos: number, tries = 3): void {
     this.last = { stream, pos };
     const text = this.describe(stream, pos);
     if (text !== null) return this.show(text);
     this.refresh().then(() => {
-      if (this.last?.stream === stream && this.last.pos === pos) this.show(this.describe(stream, pos));
+      if (this.last?.stream !== stream || this.last.pos !== pos) return;
+      const text = this.describe(stream, pos);
+      if (text === null && tries > 1) return this.point(stream, pos, tries - 1);
+      this.show(text);
     });
   }
 
@@ -82,19 +89,37 @@ export class BlameView {
     if (text) this.bar.textContent = text;
   }
 
-  /** Fetches spans when text has changed since the last fetch. */
+  /** Fetches spans when text has changed since the last fetch, and marks shared work with them.
+   * Regression: a fetch within 1.5 s of the last one answered with the old spans, so pointing at
+   * text just after an edit showed nothing, and shared work a partner had just made was marked
+   * only by the page's 20-second refresh. Now such a fetch waits out the 1.5 s instead. */
   refresh(): Promise<void> {
     if (this.loading) return this.loading;
     if (!this.stale && [...this.spans].every(([id, b]) => this.conn.peers.get(id)?.version === b.version)) return Promise.resolve();
-    this.loading = api
-      .blame(this.unitId)
+    const wait = Math.max(0, this.nextFetch - Date.now());
+    this.loading = new Promise((resolve) => setTimeout(resolve, wait))
+      .then(() => api.blame(this.unitId))
       .then((r) => {
         this.spans = new Map(Object.entries(r.streams));
         this.stale = false;
+        this.markShared();
       })
       .catch(() => {})
-      .finally(() => setTimeout(() => (this.loading = null), 1500));
+      .finally(() => {
+        this.loading = null;
+        this.nextFetch = Date.now() + 1500;
+      });
     return this.loading;
+  }
+
+  /** Marks shared work in every field of the page the spans describe (the marks show only while
+   * the blame view is on; the others keep theirs, carried through their edits). */
+  private markShared(): void {
+    for (const el of document.querySelectorAll<HTMLElement>(".cp-field[data-stream]")) {
+      const ranges = this.sharedRanges(el.dataset.stream!);
+      const view = EditorView.findFromDOM(el);
+      if (ranges && view) view.dispatch({ effects: setSharedRanges.of(ranges) });
+    }
   }
 
   /** Shared-work ranges of a field, when the spans describe its current text. */

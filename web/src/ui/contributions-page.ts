@@ -6,6 +6,7 @@
 // as of the unit's first N edits, with a way to pick another moment and to see the unit then.
 import { api, type User } from "../api";
 import type { Member } from "../sync/protocol";
+import { chartFigure as chart, type Column } from "./bar-chart";
 import { colorOf, roleLabel } from "./colors";
 import { h } from "./dom";
 import { opFromQuery, when } from "./history-page";
@@ -41,30 +42,6 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
   const key = (m: Member) => String(m.id);
   const memberHeads = (suffix = "") => members.map((m) => h("th", { scope: "col" }, `${m.name}${suffix}`));
 
-  /** A bar chart (one scale per chart) and the same numbers as a table. Each column of the table
-   * is one bar in each row; `light` bars are drawn paler, so two figures of a partner can sit
-   * side by side (what they typed, and what of it is still there). */
-  type Column = { head: string; color: string; light?: boolean; unit?: string };
-  function chart(caption: string, rowHead: string, cols: Column[], rows: { label: string; values: number[] }[], empty: string) {
-    if (!rows.length) return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), h("p", { class: "cp-empty" }, empty));
-    const max = Math.max(1, ...rows.flatMap((row) => row.values));
-    const chartEl = h("div", { class: "cp-chart", "aria-hidden": "true" });
-    for (const row of rows) {
-      const bars = h("div", { class: "cp-chart-bars" });
-      row.values.forEach((v, i) =>
-        bars.append(
-          h("div", { class: "cp-bar-line" },
-            h("span", { class: `cp-bar cp-bg-${cols[i].color}${cols[i].light ? " cp-bar-light" : ""}`, style: `width: ${(75 * v) / max}%` }),
-            h("span", { class: "cp-bar-value" }, cols[i].unit ? `${v} ${cols[i].unit}` : String(v))),
-        ),
-      );
-      chartEl.append(h("div", { class: "cp-chart-row" }, h("span", { class: "cp-chart-label" }, row.label), bars));
-    }
-    const table = h("table", { class: "cp-table" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, rowHead), ...cols.map((c) => h("th", { scope: "col" }, c.head)))),
-      h("tbody", {}, ...rows.map((row) => h("tr", {}, h("th", { scope: "row" }, row.label), ...row.values.map((v) => h("td", {}, String(v)))))));
-    return h("figure", { class: "cp-figure" }, h("figcaption", {}, caption), chartEl, table);
-  }
   const perPartner = (unit?: string): Column[] => members.map((m) => ({ head: m.name, color: color(m.id), unit }));
 
   const active = (f: string) => r.sections.filter((s: any) => members.some((m) => s.byUser[key(m)][f] > 0));
@@ -134,15 +111,28 @@ export async function contributionsPage(root: HTMLElement, unitId: string, _user
       h("tr", {}, h("th", { scope: "row" }, "Led or co-led"), ...members.map((m) => lessonCell(lessons.byUser[key(m)].lessonsLed))),
       h("tr", {}, h("th", { scope: "row" }, "Supported"), ...members.map((m) => lessonCell(lessons.byUser[key(m)].lessonsSupported)))));
 
+  // The expertise map: for each area either partner brought (tagged) or learned (acknowledged), a
+  // pair of bars per partner, in the same order as every other chart; the areas nobody has tagged
+  // are named below it.
   const areas = r.expertise.areas as Record<string, string>;
-  const map = h("table", { class: "cp-table cp-expertise-map" },
-    h("caption", {}, "Expertise map: areas each partner brought (tagged ●) and learned (acknowledged ○)"),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Area"), ...members.flatMap((m) => [h("th", { scope: "col" }, `${m.name}: brought`), h("th", { scope: "col" }, `${m.name}: learned`)]))),
-    h("tbody", {}, ...Object.entries(areas).map(([id, label]) =>
-      h("tr", {}, h("th", { scope: "row" }, label), ...members.flatMap((m) => {
-        const e = r.expertise.byUser[key(m)];
-        return [h("td", {}, e.brought[id] ? `● ${e.brought[id]}` : ""), h("td", {}, e.learned[id] ? `○ ${e.learned[id]}` : "")];
-      })))));
+  const expertiseOf = (m: Member) => r.expertise.byUser[key(m)] as { brought: Record<string, number>; learned: Record<string, number> };
+  const mapped = Object.entries(areas).filter(([id]) => members.some((m) => expertiseOf(m).brought[id] || expertiseOf(m).learned[id]));
+  const map = chart(
+    "Expertise map: areas each partner brought (tagged) and learned (acknowledged)",
+    "Area",
+    members.flatMap((m) => [
+      { head: `${m.name}: brought`, color: color(m.id), unit: "brought" },
+      { head: `${m.name}: learned`, color: color(m.id), light: true, unit: "learned" },
+    ]),
+    mapped.map(([id, label]) => ({
+      label,
+      values: members.flatMap((m) => [expertiseOf(m).brought[id] ?? 0, expertiseOf(m).learned[id] ?? 0]),
+    })),
+    "No expertise tagged yet: tag a passage, a lesson or a section with the area it draws on.",
+  );
+  map.classList.add("cp-expertise-map");
+  const untagged = Object.entries(areas).filter(([id]) => !mapped.some(([m]) => m === id)).map(([, label]) => label);
+  if (mapped.length && untagged.length) map.append(h("p", { class: "cp-meta" }, `Not tagged yet: ${untagged.join(", ")}.`));
   const listOf = (o: Record<string, number>) => Object.keys(o).map((a) => areas[a] ?? a).join(", ");
 
   // The moment counted: any edit number, or now; and the unit as it was then.

@@ -2,7 +2,7 @@
 // of expertise it draws on and whose; the partner can acknowledge it ("I learned from this").
 import type { TagState } from "../sync/protocol";
 import { newId } from "./block-list";
-import { h, uid } from "./dom";
+import { h, toast, uid } from "./dom";
 import type { PageContext } from "./page-context";
 
 /** The last non-empty selection in any text field, for tagging a passage. */
@@ -13,6 +13,8 @@ export class ExpertisePanel {
   private chips: HTMLElement;
   private form: HTMLElement | null = null;
   private readonly toggle: HTMLButtonElement;
+  /** Stops following the selected passage through edits (while the form is open). */
+  private unfollow: (() => void) | null = null;
 
   /** `streams`: the text fields inside the target, whose passages may be tagged from here. */
   constructor(private ctx: PageContext, private target: string, private label: string, private streams: () => string[]) {
@@ -37,6 +39,13 @@ export class ExpertisePanel {
     if (peer && this.streams().includes(sel.stream) && sel.to > sel.from && sel.to <= peer.state.doc.length) {
       const quote = peer.state.doc.sliceString(sel.from, sel.to);
       what.append(h("option", { value: "passage", selected: true }, `The selected passage: “${quote.length > 60 ? quote.slice(0, 57) + "…" : quote}”`));
+      // While the form is open the passage follows the text, as tags do. Regression: the positions
+      // were those of when the form opened, so a partner writing before the passage meanwhile
+      // moved the tag onto other words.
+      this.unfollow = peer.onChanges((c) => {
+        sel.from = c.mapPos(sel.from, 1);
+        sel.to = Math.max(sel.from, c.mapPos(sel.to, -1));
+      });
     }
     const form = h("form", { class: "cp-tag-form", "aria-label": `Tag expertise in ${this.label}` },
       h("label", { for: whatId }, "What draws on it"), what,
@@ -46,6 +55,10 @@ export class ExpertisePanel {
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const passage = what.value === "passage";
+      if (passage && sel.to <= sel.from) {
+        toast("The selected passage has been deleted meanwhile: select it again.");
+        return this.close();
+      }
       this.ctx.conn.command({
         op: "add_tag", id: newId("t"), area: area.value, by: Number(who.value),
         target: passage ? sel.stream : this.target,
@@ -60,6 +73,8 @@ export class ExpertisePanel {
   }
 
   private close() {
+    this.unfollow?.();
+    this.unfollow = null;
     this.form?.remove();
     this.form = null;
     this.toggle.setAttribute("aria-expanded", "false");

@@ -6,6 +6,7 @@ import { api, type PastState, type Timeline, type User } from "../api";
 import type { Member, StructureState } from "../sync/protocol";
 import { colorOf, roleLabel } from "./colors";
 import { h, toast } from "./dom";
+import { localDays, nextDay, previousDay } from "./history-days";
 import type { Template } from "./page-context";
 
 export function when(ms: number): string {
@@ -52,23 +53,17 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
   const where = h("p", { id: "history-where", class: "cp-history-where", "aria-live": "polite" });
   const body = h("div", { class: "cp-history-body" });
   const button = (label: string, action: string, run: () => void) => h("button", { type: "button", class: "secondary", "data-action": action, onclick: run }, label);
-  const dayOf = (op: number) => tl.days.findIndex((d) => op >= d.first && op <= d.last);
+  // Days in the browser's time zone, not the server's UTC days.
+  let days = localDays(tl.slots);
   const go = (op: number) => {
     slider.value = String(Math.max(0, Math.min(tl.ops, op)));
     load();
   };
   const controls = h("div", { class: "cp-history-controls" },
-    button("◀ Previous day", "prev-day", () => {
-      const op = Number(slider.value);
-      const d = dayOf(op);
-      go(d <= 0 ? 0 : op > tl.days[d].first ? tl.days[d].first - 1 : tl.days[d - 1].first - 1);
-    }),
+    button("◀ Previous day", "prev-day", () => go(previousDay(days, tl.ops, Number(slider.value)))),
     button("◀ Previous edit", "prev", () => go(Number(slider.value) - 1)),
     button("Next edit ▶", "next", () => go(Number(slider.value) + 1)),
-    button("Next day ▶", "next-day", () => {
-      const d = dayOf(Number(slider.value));
-      go(d < 0 ? tl.days[0]?.last ?? 0 : tl.days[d + 1] ? tl.days[d + 1].last : tl.ops);
-    }),
+    button("Next day ▶", "next-day", () => go(nextDay(days, tl.ops, Number(slider.value)))),
     button("Now", "now", () => go(tl.ops)),
   );
   const figures = h("a", {
@@ -214,6 +209,7 @@ export async function historyPage(root: HTMLElement, unitId: string, _user: User
 
   async function refreshNow() {
     tl = await api.history(unitId);
+    days = localDays(tl.slots);
     slider.max = String(tl.ops);
     current = await api.historyAt(unitId, tl.ops);
     render();
