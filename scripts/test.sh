@@ -69,7 +69,7 @@ build/release/coplan-bench replay --coplan build/release/coplan
 step "History of a 260,000-edit unit: open and jump (timed, not asserted)"
 build/release/coplan-bench history --coplan build/release/coplan
 
-step "Crash safety: the server killed with SIGKILL 20 times under load; every acknowledged edit checked"
+step "Crash safety: the server killed with SIGKILL 20 times under load; every acknowledged edit and structure command checked"
 build/release/coplan-bench crash --kills 20 --units 10 --rate 50
 
 step "Benchmark suite at a tiny size: every workload and server, checked for correctness only"
