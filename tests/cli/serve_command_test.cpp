@@ -1,10 +1,13 @@
 // The `coplan` binary as an operator runs it: `serve` stops on SIGTERM closing every WebSocket
-// with 1001 (going away) after flushing, and `backup` (server running) and `restore` (server
-// stopped) bring a unit back exactly as it was.
+// with 1001 (going away) after flushing, its log is one JSON object per line, and `backup` (server
+// running) and `restore` (server stopped) bring a unit back exactly as it was.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
+#include <sstream>
 
 #include <sys/wait.h>
 
@@ -133,4 +136,45 @@ TEST(ServeCommand, CommandsSurviveSigkillAndAreNeverAppliedTwice) {
   auto d = open_demo_unit(server.port());
   EXPECT_EQ(count(d->welcome), 1);
   EXPECT_EQ(d->welcome["structure"]["version"], version);
+}
+
+// The structured log (docs/operations.md): every line the server writes that is not its
+// human-readable banner is one JSON object with an ISO-8601 UTC time, a level and an event name,
+// then the event's fields: here the start (with the port), a message refused by the rate limit
+// (with the user), and a graceful stop (with the signal), in that order.
+TEST(ServeCommand, TheLogIsOneJsonObjectPerLineWithTimeLevelAndEvent) {
+  test_support::temp_dir dir;
+  bench::server_process server(COPLAN_EXE, {"serve", "--port", "0", "--data-dir", dir.path(), "--web-root", dir.file("web"),
+                                            "--templates", std::string(COPLAN_SOURCE_DIR) + "/templates", "--demo",
+                                            "--messages-per-second", "1", "--message-burst", "1"});
+  auto c = open_demo_unit(server.port());
+  for (int i = 0; i < 5; ++i) c->ws.send(json{{"type", "ping"}});
+  EXPECT_EQ(c->ws.expect("error")["code"], "rate_limited");
+  ASSERT_EQ(WEXITSTATUS(server.stop(SIGTERM)), 0);
+
+  std::vector<json> events;
+  std::istringstream lines(server.log());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.front() != '{') continue;  // the banner: URL and demo sign-ins
+    auto e = json::parse(line);
+    ASSERT_TRUE(e.is_object()) << line;
+    EXPECT_TRUE(std::regex_match(e.value("time", std::string()), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"))) << line;
+    EXPECT_TRUE(e["level"] == "info" || e["level"] == "warn" || e["level"] == "error") << line;
+    EXPECT_TRUE(e["event"].is_string()) << line;
+    events.push_back(e);
+  }
+  std::vector<std::string> names;
+  for (const auto& e : events) names.push_back(e["event"]);
+  auto at = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) - names.begin(); };
+  ASSERT_LT(at("started"), static_cast<std::ptrdiff_t>(names.size())) << server.log();
+  ASSERT_LT(at("rate_limited"), static_cast<std::ptrdiff_t>(names.size())) << server.log();
+  ASSERT_LT(at("stopped"), static_cast<std::ptrdiff_t>(names.size())) << server.log();
+  EXPECT_LT(at("started"), at("rate_limited"));
+  EXPECT_LT(at("rate_limited"), at("stopping"));
+  EXPECT_LT(at("stopping"), at("stopped"));
+  EXPECT_EQ(events[at("started")]["port"], server.port());
+  EXPECT_EQ(events[at("started")]["level"], "info");
+  EXPECT_EQ(events[at("rate_limited")]["level"], "warn");
+  EXPECT_TRUE(events[at("rate_limited")]["user"].is_number_integer());
+  EXPECT_EQ(events[at("stopping")]["signal"], "SIGTERM");
 }
