@@ -62,6 +62,9 @@ history_service::unit_history& history_service::refresh(const store::unit_record
     if (h.checkpoints.empty() || h.checkpoints.front().ops != 0)
       throw std::runtime_error("unit " + unit.public_id + " has no initial snapshot");
     h.initial_upto = h.checkpoints.front().upto_op;
+    auto ph = db->prepare("SELECT json_extract(data, '$.structure.values.phase') FROM snapshots WHERE id = ?");
+    ph.bind(1, h.checkpoints.front().snapshot_id);
+    if (ph.step() && !ph.is_null(0)) h.phase = ph.text(0);
     while (cache_.size() > max_units_) cache_.pop_back();
   } else if (it != cache_.begin()) {
     cache_.splice(cache_.begin(), cache_, it);
@@ -71,10 +74,22 @@ history_service::unit_history& history_service::refresh(const store::unit_record
   // Bring the op list up to date with what has been committed since.
   auto db = db_.borrow();
   auto after = h.ops.empty() ? h.initial_upto : h.ops.back().id;
-  auto st = db->prepare("SELECT id, time, author, kind FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
+  // The payload only of structure commands that may set the phase (to list the phase changes).
+  auto st = db->prepare(
+      "SELECT id, time, author, kind, CASE WHEN kind = 1 AND instr(payload, '\"phase\"') > 0 THEN payload END "
+      "FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
   st.bind(1, after).bind(2, unit.id);
-  while (st.step())
+  while (st.step()) {
     h.ops.push_back({st.int64(0), st.int64(1), static_cast<std::uint32_t>(st.int64(2)), static_cast<int>(st.int64(3))});
+    if (st.is_null(4)) continue;
+    auto cmd = nlohmann::json::parse(st.text(4), nullptr, false);
+    if (!cmd.is_object() || cmd.value("op", "") != "set" || cmd.value("block", "") != "unit" || cmd.value("field", "") != "phase")
+      continue;
+    auto to = cmd.value("value", nlohmann::json());
+    if (to == h.phase) continue;
+    h.phases.push_back({h.ops.size(), h.ops.back().time, h.ops.back().author, h.phase, to});
+    h.phase = std::move(to);
+  }
   // Checkpoints written since (kept snapshots) help later jumps.
   auto cp = db->prepare("SELECT id, ops, upto_op FROM snapshots WHERE unit_id = ? AND keep = 1 AND ops > ? ORDER BY ops, id");
   cp.bind(1, unit.id).bind(2, static_cast<std::int64_t>(h.checkpoints.back().ops));
@@ -185,12 +200,16 @@ nlohmann::json history_service::timeline(const store::unit_record& unit) {
   }
   auto cps = nlohmann::json::array();
   for (const auto& c : h.checkpoints) cps.push_back(c.ops);
+  auto phases = nlohmann::json::array();
+  for (const auto& p : h.phases)
+    phases.push_back({{"op", p.op}, {"time", p.time}, {"author", p.author}, {"from", p.from}, {"to", p.to}});
   return {{"ops", h.ops.size()},
           {"firstTime", h.ops.empty() ? 0 : h.ops.front().time},
           {"lastTime", h.ops.empty() ? 0 : h.ops.back().time},
           {"days", std::move(days)},
           {"slots", quarter_hours(times)},
-          {"checkpoints", std::move(cps)}};
+          {"checkpoints", std::move(cps)},
+          {"phases", std::move(phases)}};
 }
 
 nlohmann::json history_service::state_at(const store::unit_record& unit, std::uint64_t op) {

@@ -38,7 +38,8 @@ public:
                   std::size_t max_units = 4);
 
   // Number of ops, per-day (UTC) ranges (with each member's op count), the same ops by quarter hour
-  // (quarter_hours), kept checkpoints.
+  // (quarter_hours), kept checkpoints, and every change of the unit's phase
+  // ({"op","time","author","from","to"}; null: not set, which the unit shows as its first phase).
   nlohmann::json timeline(const store::unit_record& unit);
   // How many ops the unit's history holds (the last edit's number), without building the timeline.
   std::size_t op_count(const store::unit_record& unit);
@@ -69,6 +70,12 @@ private:
     std::uint32_t author;
     int kind;
   };
+  struct phase_change {
+    std::uint64_t op;  // its number in the history (1-based)
+    std::int64_t time;
+    std::uint32_t author;
+    nlohmann::json from, to;  // phase ids, or null when not set
+  };
   struct checkpoint {
     std::int64_t snapshot_id;
     std::uint64_t ops;
@@ -79,6 +86,8 @@ private:
     std::string template_id;
     std::vector<op_meta> ops;  // every op since the unit was created, in order
     std::int64_t initial_upto = 0;
+    std::vector<phase_change> phases;  // every set of the unit's phase that changed it, in order
+    nlohmann::json phase;              // the phase after the ops read so far (null: not set)
     std::vector<checkpoint> checkpoints;  // kept snapshots, by ops
     std::unique_ptr<history_replay> full;   // with the record, at ops.size() (built on demand)
     std::unique_ptr<history_replay> cursor; // the last past version asked for

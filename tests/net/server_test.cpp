@@ -485,3 +485,49 @@ TEST(Server, AScalarValueIsRestoredFromThePastAsANewEdit) {
   for (const auto& l : w["structure"]["lists"]["lessons"])
     if (l["id"] == "lesson-a") EXPECT_EQ(l["values"]["begin_approach"], "teaming");
 }
+
+// History: GET /history lists every change of the unit's phase (who, when, from which phase to
+// which), from the op log: a set to the phase it already has, other values and comments that
+// mention the phase are not changes; a phase restored from the past is one (by whoever restored
+// it); the list is the same after a restart (rebuilt from the database).
+TEST(Server, HistoryListsEveryPhaseChangeWithWhoMadeItAndWhen) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib");
+  auto a = ts.join("lib", "A");
+  auto b = ts.join("tea", "B");
+  std::map<std::string, std::uint64_t> seqs;
+  auto cmd = [&](ws_client& c, const std::string& id, json body) {
+    c.send(json{{"type", "cmd"}, {"clientID", id}, {"seq", ++seqs[id]}, {"cmd", body}});
+    for (;;) {
+      auto m = c.expect("cmd");
+      if (m["clientID"] == id && m["seq"] == seqs[id]) return m;
+    }
+  };
+  auto history = [&] { return http_call(ts.port(), http::verb::get, "/api/units/" + ts.unit() + "/history", "", lib).body; };
+  auto phase = [](const std::string& p) { return json{{"op", "set"}, {"block", "unit"}, {"field", "phase"}, {"value", p}}; };
+  EXPECT_EQ(history()["phases"], json::array());
+  auto t1 = cmd(*a, "A", phase("teach"))["time"];
+  cmd(*b, "B", {{"op", "set"}, {"block", "unit"}, {"field", "grade"}, {"value", "5"}});
+  cmd(*b, "B", {{"op", "add_comment"}, {"id", "cphase01"}, {"target", "unit"}, {"parent", nullptr}, {"text", "\"phase\" next week?"}});
+  auto t2 = cmd(*b, "B", phase("assess"))["time"];
+  cmd(*a, "A", phase("assess"));  // already there: not a change
+  auto h = history();
+  ASSERT_EQ(h["phases"].size(), 2u) << h.dump();
+  EXPECT_EQ(h["phases"][0], (json{{"op", 1}, {"time", t1}, {"author", ts.lib()}, {"from", nullptr}, {"to", "teach"}}));
+  EXPECT_EQ(h["phases"][1], (json{{"op", 4}, {"time", t2}, {"author", ts.tea()}, {"from", "teach"}, {"to", "assess"}}));
+  // The teacher brings the phase back to what it was after op 1.
+  auto r = http_call(ts.port(), http::verb::post, "/api/units/" + ts.unit() + "/restore", json{{"op", 1}, {"field", "phase"}}.dump(),
+                     sign_in(ts.port(), "tea"));
+  ASSERT_EQ(r.status, 200u) << r.body.dump();
+  h = history();
+  ASSERT_EQ(h["phases"].size(), 3u) << h.dump();
+  EXPECT_EQ(h["phases"][2]["op"], h["ops"]);
+  EXPECT_EQ(h["phases"][2]["author"], ts.tea());
+  EXPECT_EQ(h["phases"][2]["from"], "assess");
+  EXPECT_EQ(h["phases"][2]["to"], "teach");
+  a.reset();
+  b.reset();
+  ts.restart();
+  lib = sign_in(ts.port(), "lib");
+  EXPECT_EQ(history()["phases"], h["phases"]);
+}

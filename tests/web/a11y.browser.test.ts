@@ -98,7 +98,7 @@ const visits: Record<RouteName, Visit> = {
   },
   unit: async (check) => {
     await open(lib, demoPath, "main[data-ready=true]");
-    for (const tab of ["Co-teach", "Co-assess", "Co-plan"]) {
+    for (const tab of ["Co-teach", "Co-assess", "Reflect", "Co-plan"]) {
       await lib.getByRole("tab", { name: tab }).click();
       await check(lib, `unit, ${tab}`);
     }
@@ -191,14 +191,20 @@ describe("accessibility (axe-core) and screenshots", () => {
       if (page !== lib && page !== tea && page !== admin) await page.context().close();
     });
 
-  it("writes screenshots at laptop and tablet sizes", async () => {
-    for (const [name, viewport] of [
-      ["laptop", { width: 1366, height: 850 }],
-      ["tablet", { width: 820, height: 1180 }],
+  it("writes screenshots at laptop and tablet sizes, and nothing is wider than the window", async () => {
+    /** Screenshots the page; first checks that nothing on it needs scrolling sideways. */
+    const shoot = async (page: Page, file: string) => {
+      const { width, widest } = await page.evaluate(() => ({ width: innerWidth, widest: document.documentElement.scrollWidth }));
+      expect(widest, `${file} is wider than the window`).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: `${artifacts}/${file}` });
+    };
+    for (const [name, viewport, hasTouch] of [
+      ["laptop", { width: 1366, height: 850 }, false],
+      ["tablet", { width: 820, height: 1180 }, true],
     ] as const) {
-      const lib = await signedInPage(browser, "librarian", { viewport });
-      await lib.screenshot({ path: `${artifacts}/home-${name}.png` });
-      const tea = await signedInPage(browser, "teacher", { viewport });
+      const lib = await signedInPage(browser, "librarian", { viewport, hasTouch });
+      await shoot(lib, `home-${name}.png`);
+      const tea = await signedInPage(browser, "teacher", { viewport, hasTouch });
       await openFirstUnit(lib);
       await openFirstUnit(tea);
       await tea.locator('[data-stream="unit.understandings"] .cm-content').click();
@@ -207,13 +213,23 @@ describe("accessibility (axe-core) and screenshots", () => {
       await lib.waitForTimeout(600);
       // The field she is typing in, her caret and name in it, in the middle of the window.
       await lib.locator('[data-stream="unit.understandings"]').evaluate((e) => e.scrollIntoView({ block: "center" }));
-      await lib.screenshot({ path: `${artifacts}/unit-plan-${name}.png` });
+      await shoot(lib, `unit-plan-${name}.png`);
       // The lesson sequence from its heading (below the sticky top bar).
       await lib.locator("#panel-plan [data-list=lessons]").evaluate((e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 130));
-      await lib.screenshot({ path: `${artifacts}/unit-lessons-${name}.png` });
+      await shoot(lib, `unit-lessons-${name}.png`);
       await lib.evaluate(() => window.scrollTo(0, 0));
       await lib.getByRole("tab", { name: "Co-teach" }).click();
-      await lib.screenshot({ path: `${artifacts}/unit-teach-${name}.png` });
+      await shoot(lib, `unit-teach-${name}.png`);
+      await lib.getByRole("tab", { name: "Reflect" }).click();
+      await lib.locator("#panel-reflect .cp-reflect-state:not(:empty)").waitFor();
+      await shoot(lib, `unit-reflect-tab-${name}.png`);
+      // The record of the demo unit, and this test's own unit's reflection (revealed by now).
+      await open(lib, demoPath + "/history", ".cp-past-text");
+      await shoot(lib, `history-${name}.png`);
+      await open(lib, demoPath + "/contributions", ".cp-partner-card");
+      await shoot(lib, `contributions-${name}.png`);
+      await open(lib, unitPath + "/reflect", ".cp-reflection");
+      await shoot(lib, `reflect-${name}.png`);
       await lib.context().close();
       await tea.context().close();
     }

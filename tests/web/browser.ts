@@ -28,11 +28,12 @@ export function launch(): Promise<Browser> {
 export async function signedInPage(
   browser: Browser,
   username: string,
-  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean; password?: string; waitFor?: string; timezoneId?: string } = {},
+  opts: { viewport?: { width: number; height: number }; base?: string; bypassCSP?: boolean; password?: string; waitFor?: string; timezoneId?: string; hasTouch?: boolean } = {},
 ): Promise<Page> {
   // bypassCSP only lets the accessibility test inject axe-core; every other test runs under the CSP.
   // timezoneId (an IANA name) sets the browser's time zone, for what depends on the viewer's day.
-  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, bypassCSP: opts.bypassCSP, timezoneId: opts.timezoneId });
+  // hasTouch makes a touch device (a tablet): taps, no hover.
+  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 900 }, bypassCSP: opts.bypassCSP, timezoneId: opts.timezoneId, hasTouch: opts.hasTouch });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => console.error(`[${username}] page error: ${e.message}`));
   await page.goto((opts.base ?? baseUrl()) + "/");

@@ -4,7 +4,7 @@
 // both partners.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launch, signedInPage, waitSaved } from "./browser";
+import { launch, openUnit, signedInPage, waitSaved } from "./browser";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -125,6 +125,36 @@ describe("lessons from the keyboard", () => {
     expect(await focused(lib)).toMatchObject({ lesson: "Remove me", editor: true });
     await waitSaved(lib);
     await expect.poll(() => lessonTitles(tea)).toEqual(["Remove me", "Last"]);
+    await lib.context().close();
+    await tea.context().close();
+  });
+
+  it("reorders lessons by tapping their move buttons on a touch tablet, for both partners", async () => {
+    const tablet = { viewport: { width: 820, height: 1180 }, hasTouch: true };
+    const lib = await signedInPage(browser, "librarian", tablet);
+    const tea = await signedInPage(browser, "teacher", tablet);
+    const path = await newUnitWithLessons(lib, "Tablet reorder test", ["Wonder", "Investigate", "Share"]);
+    await openUnit(tea, path);
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Wonder", "Investigate", "Share"]);
+    expect(await lib.evaluate(() => matchMedia("(pointer: coarse)").matches)).toBe(true);
+    // The page fits the tablet's width (nothing to scroll sideways).
+    expect(await lib.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820);
+
+    // In the plan: tap "Move lesson down" on the first card.
+    const moveButton = card(lib, "Wonder").getByRole("button", { name: "Move lesson down" });
+    const box = (await moveButton.boundingBox())!;
+    expect(Math.min(box.width, box.height)).toBeGreaterThanOrEqual(36); // big enough for a finger
+    await moveButton.tap();
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Investigate", "Wonder", "Share"]);
+    await card(lib, "Share").getByRole("button", { name: "Move lesson up" }).tap();
+    await expect.poll(() => lessonTitles(tea)).toEqual(["Investigate", "Share", "Wonder"]);
+
+    // The teacher, on her tablet, moves one back up; the librarian sees it.
+    await card(tea, "Wonder").getByRole("button", { name: "Move lesson up" }).tap();
+    await expect.poll(() => lessonTitles(lib)).toEqual(["Investigate", "Wonder", "Share"]);
+    await tea.getByRole("tab", { name: "Co-teach" }).tap();
+    expect(await tea.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(820);
+    await waitSaved(tea);
     await lib.context().close();
     await tea.context().close();
   });

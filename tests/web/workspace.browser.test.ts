@@ -47,7 +47,7 @@ describe("the workspace, with two partners", () => {
       await createUnit(lib, `Made from ${name}`, name);
       await expect.poll(() => lib.getByText(expected, { exact: true }).count()).toBeGreaterThan(0);
       expect(await lib.locator(".cp-title input").inputValue()).toBe(`Made from ${name}`);
-      expect(await lib.getByRole("tab").allTextContents()).toEqual(["Co-plan", "Co-teach", "Co-assess"]);
+      expect(await lib.getByRole("tab").allTextContents()).toEqual(["Co-plan", "Co-teach", "Co-assess", "Reflect"]);
     }
     await lib.goto(new URL("/", lib.url()).href);
     for (const name of ["Understanding by Design unit", "Co-taught lesson", "Quick planning form"])

@@ -48,6 +48,16 @@ export interface Timeline {
   /** The same ops by UTC quarter hour: [start ms, first op, last op]. */
   slots: [number, number, number][];
   checkpoints: number[];
+  /** Every edit that changed the unit's phase, in order (null: not set, the first phase). */
+  phases: PhaseChange[];
+}
+
+export interface PhaseChange {
+  op: number;
+  time: number;
+  author: number;
+  from: string | null;
+  to: string | null;
 }
 
 export interface PastState {

@@ -19,6 +19,7 @@ const viewConfig = new Compartment();
 /** Extensions every field's state carries (created with the peer, before any view exists). */
 export function fieldExtensions(conn: UnitConnection, stream: string, info: AuthorInfo): Extension[] {
   let presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  let sent = ""; // the caret position last sent ("anchor head"), while the field has the focus
   return [
     history(),
     keymap.of([...defaultKeymap, ...historyKeymap]),
@@ -35,15 +36,26 @@ export function fieldExtensions(conn: UnitConnection, stream: string, info: Auth
       const sel = u.state.selection.main;
       if (u.selectionSet && !sel.empty) Object.assign(lastSelection, { stream, from: sel.from, to: sel.to });
       if (u.selectionSet || u.focusChanged) hooks.onCaret?.(stream, sel.head, u.view.hasFocus);
-      if (u.selectionSet || u.focusChanged) {
+      // Say where the caret is when it moves, and also when text changes around it (the partner
+      // typing before it): the server hands the last position it heard to anyone who opens the
+      // unit later, so it must be in today's text, not the text as it was.
+      if (u.selectionSet || u.focusChanged || u.docChanged) {
         if (presenceTimer) clearTimeout(presenceTimer);
         presenceTimer = setTimeout(() => {
           const sel = u.view.state.selection.main;
-          if (u.view.hasFocus) conn.presence(stream, sel.anchor, sel.head);
+          const where = `${sel.anchor} ${sel.head}`;
+          if (!u.view.hasFocus || where === sent) return;
+          sent = where;
+          conn.presence(stream, sel.anchor, sel.head);
         }, 60);
       }
     }),
-    EditorView.domEventHandlers({ blur: () => conn.presence(null) }),
+    EditorView.domEventHandlers({
+      blur: () => {
+        sent = "";
+        conn.presence(null);
+      },
+    }),
   ];
 }
 

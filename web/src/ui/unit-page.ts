@@ -15,6 +15,8 @@ import { StudentNotesPanel } from "./student-notes";
 import { h, toast } from "./dom";
 import { PageContext, type SectionSpec, type Template } from "./page-context";
 import { setRemoteCursors, type RemoteCursor } from "./remote-cursors";
+import { PhaseHistory } from "./phase-history";
+import { ReflectTab } from "./reflect-tab";
 import { fieldExtensions, hooks } from "./text-field";
 
 /** Settles when the last unit page closed has saved its copy and let go of it (the next claims it). */
@@ -85,19 +87,21 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   const renderPeople = () => {
     people.replaceChildren();
     const seen = new Set<number>();
-    for (const c of online) {
+    // You first, then the others in the order they came in.
+    const me = conn.you?.id;
+    for (const c of [...online].sort((a, b) => Number(b.user === me) - Number(a.user === me))) {
       if (seen.has(c.user)) continue;
       seen.add(c.user);
       const m = conn.members.find((x) => x.id === c.user);
       if (!m) continue;
-      const me = m.id === conn.you?.id;
+      const mine = m.id === me;
       const where = online.filter((o) => o.user === m.id).map((o) => presence.get(o.clientID)?.stream).find(Boolean);
       people.append(
         h(
           "li",
           { class: `cp-person cp-swatch-${colorOf(conn.members, m.id)}` },
-          `${m.name}${me ? " (you)" : ""}`,
-          where && !me ? h("span", { class: "cp-where" }, ` · in ${labelOfStream(where)}`) : "",
+          `${m.name}${mine ? " (you)" : ""}`,
+          where && !mine ? h("span", { class: "cp-where" }, ` · in ${labelOfStream(where)}`) : "",
         ),
       );
     }
@@ -263,22 +267,35 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
 
     const tabs = h("div", { class: "cp-tabs", role: "tablist", "aria-label": "Phases" });
     const tabPanels = h("div", { class: "cp-panels" });
-    t.phases.forEach((phase, i) => {
+    const phases = t.choices.phases ?? [];
+    // Every phase is a tab: the template's, then the phases it has no sections for (reflect, whose
+    // work is the reflection, on its own page).
+    const reflectTab = new ReflectTab(unitId, info.me, info.nameOf, () => conn.structure.view().values.phase === "reflect", navigate);
+    const tabPhases: { id: string; label: string; sections: SectionSpec[]; body?: HTMLElement; shown?: () => void }[] = [
+      ...t.phases,
+      ...phases.filter((p) => !t.phases.some((x) => x.id === p.id))
+        .map((p) => ({ id: p.id, label: p.label, sections: [],
+          ...(p.id === "reflect" ? { body: reflectTab.element, shown: () => void reflectTab.refresh() } : {}) })),
+    ];
+    tabPhases.forEach((phase, i) => {
       const tab = h(
         "button",
         { type: "button", role: "tab", id: `tab-${phase.id}`, "aria-controls": `panel-${phase.id}`, "aria-selected": "false", tabindex: "-1" },
         phase.label,
       );
-      const panel = h("section", { role: "tabpanel", id: `panel-${phase.id}`, "aria-labelledby": `tab-${phase.id}`, class: "cp-panel", hidden: true });
+      // The reflect tab is about the reflection, not the plan: it is left out of a printed unit.
+      const panel = h("section", { role: "tabpanel", id: `panel-${phase.id}`, "aria-labelledby": `tab-${phase.id}`,
+        class: phase.body ? "cp-panel cp-no-print" : "cp-panel", hidden: true });
       for (const s of phase.sections) panel.append(section(phase.id, s));
+      if (phase.body) panel.append(phase.body);
       tab.addEventListener("click", () => select(i));
       tab.addEventListener("keydown", (e) => {
         const k = (e as KeyboardEvent).key;
         let next = -1;
-        if (k === "ArrowRight") next = (i + 1) % t.phases.length;
-        if (k === "ArrowLeft") next = (i + t.phases.length - 1) % t.phases.length;
+        if (k === "ArrowRight") next = (i + 1) % tabPhases.length;
+        if (k === "ArrowLeft") next = (i + tabPhases.length - 1) % tabPhases.length;
         if (k === "Home") next = 0;
-        if (k === "End") next = t.phases.length - 1;
+        if (k === "End") next = tabPhases.length - 1;
         if (next < 0) return;
         e.preventDefault();
         select(next);
@@ -294,9 +311,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       });
       [...tabPanels.children].forEach((p, j) => ((p as HTMLElement).hidden = i !== j));
       for (const l of blockLists) l.update();
+      tabPhases[i].shown?.();
     };
 
-    const phases = t.choices.phases ?? [];
     const phaseLine = h("p", { class: "cp-phase" });
     const advance = h("button", { type: "button", class: "secondary", "data-action": "advance-phase" });
     advance.addEventListener("click", () => {
@@ -308,6 +325,10 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       "This unit is in the reflect phase and your reflection is waiting. ",
       h("a", { href: `/unit/${unitId}/reflect`, onclick: (e: Event) => { e.preventDefault(); navigate(`/unit/${unitId}/reflect`); } }, "Open your reflection"),
       " — your answers stay private until both of you submit.");
+    // Who moved the unit from which phase to which, from the server's record; until that list is
+    // there (offline), the phase line says who set the phase last.
+    const phaseHistory = new PhaseHistory(unitId, phases, () => conn.members, info.nameOf, () => refreshPhase());
+    let shownPhase = "";
     const refreshPhase = () => {
       const s = conn.structure.view();
       const cur = Math.max(0, phases.findIndex((p) => p.id === (s.values.phase ?? "plan")));
@@ -316,10 +337,17 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       phaseLine.replaceChildren(
         "Phase: ",
         h("strong", {}, phases[cur]?.label ?? "Plan"),
-        by && by[0] ? h("span", { class: "cp-meta" }, ` — set by ${info.nameOf(by[0])}, ${when(by[1])}`) : "",
+        by && by[0] && !phaseHistory.changes ? h("span", { class: "cp-meta" }, ` — set by ${info.nameOf(by[0])}, ${when(by[1])}`) : "",
       );
       advance.hidden = cur >= phases.length - 1;
       advance.textContent = `Move the unit to ${phases[cur + 1]?.label ?? ""}`;
+      const confirmed = conn.structure.confirmed;
+      phaseHistory.update(JSON.stringify([confirmed.values.phase ?? null, confirmed.valuesBy?.phase ?? null]));
+      // The reflection opens with the confirmed move to reflect: the tab asks again then.
+      if (shownPhase !== (confirmed.values.phase ?? "plan")) {
+        shownPhase = String(confirmed.values.phase ?? "plan");
+        void reflectTab.refresh();
+      }
     };
     refreshers.push(refreshPhase);
 
@@ -421,6 +449,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
         titleSpec ? h("div", { class: "cp-title" }, ctx.scalar("unit", titleSpec, "Unit title")) : "",
         copiedFrom,
         h("div", { class: "cp-phase-bar" }, phaseLine, advance, actions),
+        phaseHistory.element,
         reflectBanner,
         inviteArea,
         carried,
@@ -432,8 +461,8 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
       blameView.bar,
     );
     for (const f of refreshers) f();
-    // Open the tab of the unit's phase (reflection has its own page).
-    const phaseTab = t.phases.findIndex((p) => p.id === (view.values.phase ?? "plan"));
+    // Open the tab of the unit's phase.
+    const phaseTab = tabPhases.findIndex((p) => p.id === (view.values.phase ?? "plan"));
     select(phaseTab >= 0 ? phaseTab : 0);
   };
 
@@ -466,6 +495,13 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
 
   conn.on("welcome", () => {
     if (!ctx) build();
+    // Back after a reconnect with the caret in a field: the server forgot where it was (and a
+    // move made while offline never reached it), so say it again.
+    const focused = ctx && [...ctx.texts].find((f) => f.view.hasFocus);
+    if (focused) {
+      const sel = focused.view.state.selection.main;
+      conn.presence(focused.element.dataset.stream!, sel.anchor, sel.head);
+    }
     renderPeople();
     renderCursors();
     main.dataset.ready = "true";
@@ -479,6 +515,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   });
   conn.on("online", (clients) => {
     online = clients;
+    // A client that left takes its caret with it: when it comes back, it says where it is again.
+    const here = new Set(clients.map((c) => c.clientID));
+    for (const id of presence.keys()) if (!here.has(id)) presence.delete(id);
     renderPeople();
     renderCursors();
   });
