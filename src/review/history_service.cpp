@@ -8,6 +8,11 @@
 
 namespace coplan::review {
 
+namespace {
+// The start of the UTC period (a day, a quarter hour) holding `ms`; right for times before 1970 too.
+std::int64_t period_start_ms(std::int64_t ms, std::int64_t period) { return ms - ((ms % period) + period) % period; }
+}  // namespace
+
 std::string history_service::day_of(std::int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -23,7 +28,7 @@ nlohmann::json history_service::quarter_hours(const std::vector<std::int64_t>& t
   std::int64_t start = 0;
   std::size_t first = 0;  // the first op of the quarter hour being counted, 0 before any
   for (std::size_t i = 0; i < times.size(); ++i) {
-    auto s = times[i] - ((times[i] % quarter_ms) + quarter_ms) % quarter_ms;
+    auto s = period_start_ms(times[i], quarter_ms);
     if (first && s != start) {
       out.push_back({start, first, i});
       first = 0;
@@ -186,7 +191,7 @@ nlohmann::json history_service::timeline(const store::unit_record& unit) {
   constexpr std::int64_t day_ms = 24 * 3600 * 1000;
   for (std::size_t i = 0; i < h.ops.size(); ++i) {
     times.push_back(h.ops[i].time);
-    auto start = h.ops[i].time - ((h.ops[i].time % day_ms) + day_ms) % day_ms;
+    auto start = period_start_ms(h.ops[i].time, day_ms);
     if (ranges.empty() || ranges.back().start_ms != start) ranges.push_back({start, i + 1, i + 1, {}});
     auto& d = ranges.back();
     d.last = i + 1;
