@@ -9,7 +9,7 @@
 #                                  (scripts/test.sh runs this; timing is never checked)
 #   bench/suite.sh --out FILE      where to write the results (default bench/results/<date>.jsonl)
 #
-# Needs the release build (scripts/build.sh) and the peers (npm ci --prefix bench/peers).
+# Needs the release build (scripts/build.sh bench) and the peers (npm ci --prefix bench/peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 BIN=build/release
-[ -x "$BIN/coplan" ] && [ -x "$BIN/coplan-bench" ] || { echo "build first: scripts/build.sh" >&2; exit 2; }
+[ -x "$BIN/coplan" ] && [ -x "$BIN/coplan-bench" ] || { echo "build first: scripts/build.sh bench" >&2; exit 2; }
 [ bench/peers/node_modules/.package-lock.json -nt bench/peers/package-lock.json ] || npm ci --prefix bench/peers --no-audit --no-fund --loglevel=error
 if [ -z "$OUT" ]; then
   mkdir -p bench/results

@@ -97,6 +97,13 @@ command command::from_json(const nlohmann::json& j) {
       c.from = f.get<std::int64_t>();
       c.to = t.get<std::int64_t>();
     }
+    if (j.contains("version") && !j.at("version").is_null()) {
+      const auto& v = j.at("version");
+      if (c.from < 0) bad_command("\"version\" goes with a passage (from/to)");
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > (1LL << 52))
+        bad_command("\"version\" must be a field version");
+      c.version = v.get<std::int64_t>();
+    }
     if (j.contains("by") && !j.at("by").is_null()) {
       const auto& by = j.at("by");
       if (!by.is_number_integer() || by.get<std::int64_t>() < 0 || by.get<std::int64_t>() > 0xffffffffLL)
@@ -141,6 +148,7 @@ nlohmann::json command::to_json() const {
       if (from >= 0) {
         j["from"] = from;
         j["to"] = to;
+        if (version >= 0) j["version"] = version;
       }
       if (by) j["by"] = by;
       return j;

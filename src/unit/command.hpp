@@ -34,6 +34,10 @@ struct command {
   bool resolved = true;  // resolve_comment; acknowledge_tag: acknowledged
   std::string area;      // add_tag
   std::int64_t from = -1, to = -1;  // add_tag on a passage
+  // add_tag on a passage: the field version `from`/`to` were taken at (-1: the server's head).
+  // The server carries them through the updates since, so a passage tagged before its author saw
+  // a partner's edit still covers the words she chose.
+  std::int64_t version = -1;
   std::uint32_t by = 0;  // add_tag: whose expertise (0: the one who tags)
 
   // Throws coded_error("bad_command") when the JSON is not a well-formed command.

@@ -142,6 +142,10 @@ bool demo_seed::run_if_empty(unit_registry& registry, store::account_store& acco
   std::promise<bool> done;
   writer.append(std::move(s.rows()), [&done](bool ok, std::int64_t) { done.set_value(ok); });
   if (!done.get_future().get()) throw std::runtime_error("could not write the demo unit");
+  // Loaded once and let go: closing it writes a snapshot, which is where the home page reads the
+  // values of a unit nobody has open (grade, subject, phase). Regression: a new user's first home
+  // page showed the demo card without its grade and subject.
+  registry.open(unit);
   return true;
 }
 

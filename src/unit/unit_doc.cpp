@@ -185,6 +185,7 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
       if (c.id == id) return &c;
     return nullptr;
   };
+  std::optional<command> placed;  // the command as recorded, when it differs from `cmd`
   switch (cmd.op) {
     case command_op::add_block: {
       const auto* ls = spec_->list(cmd.list);
@@ -278,9 +279,29 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
       if (cmd.from >= 0) {
         const auto* s = find_stream(cmd.target);
         if (!s) throw coded_error("unknown_stream", "no text field " + cmd.target.substr(0, 80));
-        if (cmd.to > static_cast<std::int64_t>(s->text.size())) throw coded_error("bad_value", "the passage is outside the text");
+        std::vector<std::shared_ptr<const text_update>> since;
+        if (cmd.version >= 0) {
+          if (static_cast<std::uint64_t>(cmd.version) > s->version)
+            throw coded_error("bad_version", "the field has no version " + std::to_string(cmd.version) + " yet");
+          if (!text_updates_since(cmd.target, static_cast<std::uint64_t>(cmd.version), since))
+            throw coded_error("stale_version", "the field's history no longer reaches version " + std::to_string(cmd.version));
+        }
+        auto length = since.empty() ? static_cast<std::int64_t>(s->text.size())
+                                    : static_cast<std::int64_t>(since.front()->changes.length());
+        if (cmd.to > length) throw coded_error("bad_value", "the passage is outside the text");
         t.from = cmd.from;
         t.to = cmd.to;
+        // Carried through what was written since, as tags already in place are (see push()).
+        for (const auto& u : since) {
+          t.from = u->changes.map_pos(t.from, 1);
+          t.to = std::max(t.from, u->changes.map_pos(t.to, -1));
+        }
+        if (!since.empty() || cmd.version >= 0) {
+          placed = cmd;  // recorded at the head, so replaying the log needs no history
+          placed->from = t.from;
+          placed->to = t.to;
+          placed->version = -1;
+        }
       } else {
         auto* b = find_block_mut(cmd.target);
         if (!spec_->has_section(cmd.target) && !b && cmd.target != "unit")
@@ -318,7 +339,7 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
   su->seq = seq;
   su->author = author;
   su->time = time;
-  su->cmd = cmd;
+  su->cmd = placed ? std::move(*placed) : cmd;
   recent_structure_.push_back(su);
   while (recent_structure_.size() > limits_.recent_kept) recent_structure_.pop_front();
   ++total_ops_;

@@ -69,6 +69,21 @@ int run(const std::string& args) {
 
 }  // namespace
 
+// Regression: on a new server the home page showed the demo unit without its grade and subject
+// (a closed unit's values come from its latest snapshot, and the seed wrote none).
+TEST(ServeCommand, TheDemoUnitsCardHasItsValuesBeforeAnyoneOpensIt) {
+  test_support::temp_dir dir;
+  auto server = serve(dir);
+  auto cookie = client::sign_in("127.0.0.1", server.port(), "teacher", "coplan-demo");
+  auto units = client::http_call("127.0.0.1", server.port(), http::verb::get, "/api/units", "", cookie);
+  ASSERT_EQ(units.body["units"].size(), 1u);
+  const auto& u = units.body["units"][0];
+  EXPECT_EQ(u["title"], "Is our creek water safe?");
+  EXPECT_EQ(u["grade"], "7");
+  EXPECT_EQ(u["subject"], "Life science");
+  EXPECT_EQ(u["phase"], "plan");
+}
+
 TEST(ServeCommand, SigtermFlushesAndClosesWebSocketsWithGoingAway) {
   test_support::temp_dir dir;
   auto server = serve(dir);

@@ -245,6 +245,50 @@ TEST(UnitDoc, RemovedTagIsGoneAsInASnapshotSoARestoredUnitDecidesAlike) {
   EXPECT_EQ(apply(restored, third), "too_large");
 }
 
+// Regression (#5, the tag race): a passage tag's from/to were read in the server's text as it was
+// when the command arrived, so a tag made before its author had received a partner's edit earlier
+// in the field covered other words. The tag now says which field version its positions are in.
+TEST(UnitDoc, APassageTagMadeBeforeAPartnersEditReachedTheTaggerCoversTheWordsSheChose) {
+  unit_limits lim;
+  lim.recent_kept = 2;  // versions 1 and 2 can still be carried to the head; 0 cannot
+  unit_doc d(ubd(), lim);
+  std::vector<std::shared_ptr<const text_update>> acc;
+  const std::u16string sentence = u"Students test the creek water.";
+  d.push("unit.goals", 0, {insert(0, 0, sentence)}, 1, 0, acc);  // version 1: the tagger has this
+  d.push("unit.goals", 1, {insert(30, 0, u"In spring, ")}, 2, 0, acc);  // the partner's, unseen by her
+  d.push("unit.goals", 2, {insert(41, 41, u" Then a report.")}, 2, 0, acc);  // after the passage
+  auto apply = [&](json j) { return code_of([&] { d.apply(command::from_json(j), "c", 1, 1, 0); }); };
+  const std::int64_t from = 18, to = 29;  // "creek water" in the text at version 1
+  json tag{{"op", "add_tag"}, {"id", "tag-race"}, {"area", "content"}, {"target", "unit.goals"},
+           {"from", from}, {"to", to}, {"version", 1}};
+  auto text = [&] { return d.find_stream("unit.goals")->text.to_utf8(); };
+  auto covered = [&](const tag_entry& t) { return text().substr(t.from, t.to - t.from); };  // ASCII text
+  // Refused, nothing changed: a version the field has not reached, a version whose history is no
+  // longer kept, a passage outside the text at its version, a version without a passage.
+  EXPECT_EQ(apply({{"op", "add_tag"}, {"id", "tag-bad-1"}, {"area", "content"}, {"target", "unit.goals"},
+                   {"from", from}, {"to", to}, {"version", 4}}), "bad_version");
+  EXPECT_EQ(apply({{"op", "add_tag"}, {"id", "tag-bad-2"}, {"area", "content"}, {"target", "unit.goals"},
+                   {"from", 0}, {"to", 0}, {"version", 0}}), "stale_version");
+  EXPECT_EQ(apply({{"op", "add_tag"}, {"id", "tag-bad-3"}, {"area", "content"}, {"target", "unit.goals"},
+                   {"from", 0}, {"to", 31}, {"version", 1}}), "bad_value");
+  EXPECT_EQ(apply({{"op", "add_tag"}, {"id", "tag-bad-4"}, {"area", "content"}, {"target", "stage1"}, {"version", 1}}),
+            "bad_command");
+  EXPECT_TRUE(d.tags().empty());
+  EXPECT_EQ(apply(tag), "");
+  ASSERT_EQ(d.tags().size(), 1u);
+  EXPECT_EQ(covered(d.tags()[0]), "creek water");
+  // What is recorded (and broadcast) is the passage at the head, without a version, so replaying
+  // the op log (or a client that has the head) needs no history.
+  auto recorded = command::from_json(json::parse(d.apply(command::from_json({{"op", "add_tag"}, {"id", "tag-rec"},
+      {"area", "inquiry"}, {"target", "unit.goals"}, {"from", 11}, {"to", 19}, {"version", 2}}), "c", 2, 1, 0)->cmd.to_json().dump()));
+  EXPECT_EQ(recorded.version, -1);
+  EXPECT_EQ(text().substr(recorded.from, recorded.to - recorded.from), "Students");
+  // Without a version the positions are the head's, as before.
+  EXPECT_EQ(apply({{"op", "add_tag"}, {"id", "tag-head"}, {"area", "content"}, {"target", "unit.goals"},
+                   {"from", 0}, {"to", 9}}), "");
+  EXPECT_EQ(covered(d.tags().back()), "In spring");
+}
+
 TEST(UnitDoc, ReplaysAutomergePaperTraceInProcess) {
   auto dir = test_support::traces_dir();
   if (!dir) GTEST_SKIP() << "editing traces not found";

@@ -77,7 +77,7 @@ export type Command =
   | { op: "set"; block: string; field: string; value: unknown }
   | { op: "add_comment"; id: string; target: string; parent: string | null; text: string }
   | { op: "resolve_comment"; id: string; resolved: boolean }
-  | { op: "add_tag"; id: string; area: string; target: string; by?: number; from?: number; to?: number }
+  | { op: "add_tag"; id: string; area: string; target: string; by?: number; from?: number; to?: number; version?: number }
   | { op: "acknowledge_tag"; id: string; acknowledged: boolean }
   | { op: "remove_tag"; id: string };
 

@@ -10,6 +10,9 @@ import { StreamPeer, type PeerLink, type PeerSnapshot } from "./stream-peer";
 import { StructureModel, type StructureSnapshot } from "./structure-model";
 import type { Command, FullStream, Member, ServerMessage, StructureState } from "./protocol";
 
+/** The longest a passage tag waits for its field's edits to be confirmed (see sendCommands). */
+const HOLD_MS = 10_000;
+
 export interface SocketLike {
   readonly readyState: number;
   send(data: string): void;
@@ -121,6 +124,7 @@ export class UnitConnection implements PeerLink {
     this.closedByUser = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     this.socket?.close(1000, "bye");
     this.socket = null;
     this.setStatus("closed");
@@ -153,10 +157,10 @@ export class UnitConnection implements PeerLink {
   }
 
   command(cmd: Command): void {
-    const p = this.structure.add(cmd);
+    this.structure.add(cmd);
     if (cmd.op === "add_block") this.ensureBlockPeers(cmd.list, cmd.id);
     this.emit("structure", this.structure.view());
-    this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd });
+    this.sendCommands();
   }
 
   presence(stream: string | null, anchor = 0, head = 0): void {
@@ -284,9 +288,57 @@ export class UnitConnection implements PeerLink {
 
   /** Re-sends pending commands (the server acknowledges ones it already applied) and pushes. */
   private resendUnconfirmed() {
-    for (const p of this.structure.pending)
-      this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd: p.cmd });
+    this.sentSeq = 0;
+    this.heldSince = 0; // a tag held before a reconnection waits for this connection's pushes
+    this.sendCommands();
     for (const p of this.peers.values()) p.maybePush();
+  }
+
+  /** The last command sent on this connection: commands go out once each, in seq order. */
+  private sentSeq = 0;
+  private heldSince = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Sends the pending commands this connection has not sent yet, in order. A tag on a passage
+   * waits (and the commands after it with it) until its field has no unconfirmed edits of ours:
+   * it then goes with the field's version, and the server carries the passage through what
+   * partners wrote since, which we may not have seen yet. Regression (#5): the server read the
+   * positions in its own text, so a tag made before a partner's edit earlier in the field had
+   * reached us covered other words. A field whose edits stay unconfirmed for HOLD_MS (a push
+   * refused for good) does not hold the commands back longer: the passage is then taken back
+   * through our unconfirmed edits to the confirmed text.
+   */
+  private sendCommands() {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (!this.welcomed) return;
+    for (const p of this.structure.pending) {
+      if (p.seq <= this.sentSeq) continue;
+      let cmd = p.cmd;
+      const peer = cmd.op === "add_tag" && cmd.from !== undefined ? this.peers.get(cmd.target) : undefined;
+      if (cmd.op === "add_tag" && peer && cmd.from !== undefined && cmd.to !== undefined) {
+        const unconfirmed = sendableUpdates(peer.state);
+        let { from, to } = cmd;
+        if (unconfirmed.length) {
+          if (!this.heldSince) this.heldSince = Date.now();
+          const wait = this.heldSince + HOLD_MS - Date.now();
+          if (wait > 0) {
+            this.holdTimer = setTimeout(() => this.sendCommands(), wait);
+            return;
+          }
+          for (const u of [...unconfirmed].reverse()) {
+            const back = u.changes.invertedDesc;
+            from = back.mapPos(from, 1);
+            to = Math.max(from, back.mapPos(to, -1));
+          }
+        }
+        cmd = { ...cmd, from, to, version: peer.version };
+      }
+      this.heldSince = 0;
+      this.send({ type: "cmd", clientID: this.clientID, seq: p.seq, cmd });
+      this.sentSeq = p.seq;
+    }
   }
 
   private scheduleResend() {
@@ -314,9 +366,11 @@ export class UnitConnection implements PeerLink {
         return this.onWelcome(msg);
       case "updates":
         this.peers.get(msg.stream)?.onUpdates(msg.updates);
+        if (this.holdTimer) this.sendCommands(); // a held passage tag may go now
         return;
       case "pushed":
         this.peers.get(msg.stream)?.onPushed(msg.ok, msg.version);
+        if (this.holdTimer) this.sendCommands();
         return;
       case "cmd": {
         if (msg.cmd.op === "add_tag") msg = { ...msg, cmd: this.toLocal(msg.cmd) };
