@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config gzip sqlite3
           libboost1.81-dev libboost-program-options1.81-dev libsqlite3-dev nlohmann-json3-dev
-          libsodium-dev libssl-dev openssl libgtest-dev clang libclang-rt-14-dev chromium fonts-liberation poppler-utils)
+          libsodium-dev libssl-dev openssl libmimalloc-dev libgtest-dev clang libclang-rt-14-dev chromium fonts-liberation poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
