@@ -3,15 +3,15 @@
 // The pages come from the client's own route table (web/src/routes.ts): each route needs a visit
 // below, so a page added to the app without one fails this test.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { inject } from "vitest";
 import { routes, type RouteName } from "../../web/src/routes";
-import { artifacts, axeViolations, launch, openFirstUnit, signedInPage, waitSaved } from "./browser";
+import { artifacts, axeViolations, openFirstUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { baseUrl } from "./helpers";
 
-let browser: Browser;
+const browser = useBrowser();
 let lib: Page; // the librarian, signed in, allowed to inject axe-core (bypassCSP)
 let tea: Page; // the teacher, likewise
 let admin: Page; // an administrator (also sees the school summary)
@@ -22,7 +22,6 @@ let lessonId = "";
 const adminUser = { username: "axe-admin", password: "eleven pipers piping" };
 
 beforeAll(async () => {
-  browser = await launch();
   const bin = resolve(import.meta.dirname, "../..", process.env.COPLAN_BIN ?? "build/release/coplan");
   execFileSync(bin, ["user", "add", "--data-dir", inject("dataDir"), "--username", adminUser.username, "--name", "Axel Admin", "--role", "admin"],
     { input: adminUser.password + "\n" });
@@ -44,7 +43,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of [lib, tea, admin]) await p?.context().close();
-  await browser?.close();
 });
 
 async function expectAccessible(page: Page, what: string) {

@@ -2,21 +2,15 @@
 // HTML and script in it is shown as text everywhere and never runs; signing out in one tab
 // leaves the other tab saying so and keeping what was typed; a partner made coordinator is told
 // they are no longer a member of the unit; the administration page.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { axeViolations, launch, openFirstUnit, signedInPage, waitSaved } from "./browser";
+import { axeViolations, openFirstUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { baseUrl } from "./helpers";
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { inject } from "vitest";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const payload = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`;
 

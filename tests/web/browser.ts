@@ -2,6 +2,7 @@
 // needs, and signing a partner in through the real sign-in page.
 import { chromium, type Browser, type Page } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { afterAll, beforeAll } from "vitest";
 import { resolve } from "node:path";
 import { createRequire } from "node:module";
 import { baseUrl } from "./helpers";
@@ -22,6 +23,27 @@ export function launch(): Promise<Browser> {
       "--disable-sync",
       "--no-first-run",
     ],
+  });
+}
+
+/**
+ * The test file's browser: launched before its first test and closed after its last (the file's
+ * own afterAll hooks run first). Used as a Browser; touching it outside a test or hook throws.
+ */
+export function useBrowser(): Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return new Proxy({} as Browser, {
+    get(_, key) {
+      if (!browser) throw new Error("the browser is launched in beforeAll: use it inside a test or hook");
+      const value = Reflect.get(browser, key, browser);
+      return typeof value === "function" ? value.bind(browser) : value;
+    },
   });
 }
 

@@ -1,16 +1,10 @@
 // Browser test: the librarian and the teacher, in two browser contexts, type into the same field
 // at the same time; both end with identical text, and each partner's text carries their colour.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { artifacts, launch, openFirstUnit, signedInPage } from "./browser";
+import { artifacts, openFirstUnit, signedInPage, useBrowser } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function authored(page: Page, stream: string, color: string): Promise<string> {
   return page.locator(`[data-stream="${stream}"] .cp-author-${color}`).evaluateAll((els) => els.map((e) => e.textContent).join(""));

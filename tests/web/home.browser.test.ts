@@ -1,18 +1,12 @@
 // The home page's unit cards (issue #3): each card shows what /api/units says about the unit (title,
 // partner, grade and subject, phase, last edit) and who is in the unit now; archiving hides a unit
 // until "Show archived units" is ticked, and unarchiving brings it back.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launch, newUnit, openFirstUnit, signedInPage } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { newUnit, openFirstUnit, signedInPage, useBrowser } from "./browser";
 import { baseUrl, signIn } from "./helpers";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function unitsOf(cookie: string): Promise<any[]> {
   const r = await fetch(baseUrl() + "/api/units", { headers: { cookie } });

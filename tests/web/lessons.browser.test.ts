@@ -2,17 +2,11 @@
 // the line and never the lesson (in the title, or on the card's buttons, it moves the lesson);
 // removing a lesson puts focus on Undo, which stays while focused and brings the lesson back for
 // both partners.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launch, openUnit, signedInPage, waitSaved } from "./browser";
+import { openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function newUnitWithLessons(page: Page, title: string, lessons: string[]): Promise<string> {
   await page.getByRole("button", { name: "+ New unit" }).click();

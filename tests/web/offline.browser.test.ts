@@ -5,19 +5,13 @@
 // converge and the server has every word once.
 // Signing out then deletes what the browser kept. A tab closed while offline leaves its copy; the
 // next page that opens the unit sends it.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { artifacts, launch, openFirstUnit, signedInPage, waitSaved } from "./browser";
+import { artifacts, openFirstUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { serverState, signIn } from "./helpers";
 import { CuttableProxy } from "./proxy";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** What IndexedDB holds for this page's client: [unconfirmed in the record, unconfirmed now, records]. */
 const kept = (p: Page) =>

@@ -3,17 +3,11 @@
 // assess, and both see both moves in order, each with who made it (in their colour) and when, in
 // the browser's own time zone, as the server's history records them (GET /history "phases"). The
 // reflect tab says where the reflection stands and links to it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { artifacts, launch, newUnit, openUnit, signedInPage, waitSaved } from "./browser";
+import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** The phase changes a page lists: the sentence, the name's colour class, and the time shown. */
 const changes = (p: Page) =>

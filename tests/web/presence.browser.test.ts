@@ -4,18 +4,12 @@
 // the librarian types before them, are there for a page opened later, move with her to another
 // field, and go when she leaves the field, when her connection drops (and come back with it), and
 // when she leaves the unit.
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { artifacts, launch, newUnit, openUnit, signedInPage, waitSaved } from "./browser";
+import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { CuttableProxy } from "./proxy";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const field = (p: Page, stream: string) => p.locator(`[data-stream="${stream}"]`);
 

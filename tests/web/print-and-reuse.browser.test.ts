@@ -1,20 +1,14 @@
 // Browser tests of a unit's printed page (every phase, no controls: checked in the print layout
 // and in a PDF read back with pdftotext) and of "Use again next year" (the copy says which unit it
 // came from, on the home page and on its own page).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, launch, openFirstUnit, signedInPage } from "./browser";
+import { artifacts, openFirstUnit, signedInPage, useBrowser } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("printing and reusing a unit", () => {
   it("prints every phase of the unit and none of its controls", async () => {

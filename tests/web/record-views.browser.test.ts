@@ -5,17 +5,11 @@
 // field as new edits without rewriting the history), and an expertise tag on a passage that keeps
 // covering its words when the partner writes before it.
 import { execFileSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { artifacts, launch, newUnit, openUnit, signedInPage, waitSaved } from "./browser";
+import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const goals = (p: Page) => p.locator('[data-stream="unit.goals"] .cm-content');
 const textOf = (p: Page, stream: string) => p.evaluate((s) => (window as any).coplan.peers.get(s).text as string, stream);

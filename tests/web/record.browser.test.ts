@@ -3,17 +3,11 @@
 // a field as a new edit, and the contribution view: each chart (typed and kept per section,
 // lesson segments led and supported, approaches, the expertise map) with the same figures as a
 // table, checked against the API, and the lessons each partner led or supported named.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { artifacts, launch, newUnit, openUnit, signedInPage, waitSaved } from "./browser";
+import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("the record of who contributed what", () => {
   it("tags expertise, shows blame, history with restore, and contributions", async () => {

@@ -4,17 +4,11 @@
 // line shows up in their next unit. A draft written to a protocol the partner changed before it was
 // saved stays on the page, and a draft that never reached the server survives a reload. The
 // history page names the reflect phase.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page, Route } from "playwright-core";
-import { artifacts, axeViolations, launch, signedInPage } from "./browser";
+import { artifacts, axeViolations, signedInPage, useBrowser } from "./browser";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function newUnit(page: Page, title: string) {
   await page.goto(new URL("/", page.url()).href);

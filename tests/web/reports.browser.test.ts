@@ -5,13 +5,13 @@
 // (page.pdf) holds the expected headings and figures (read back with pdftotext from
 // poppler-utils); opening the report and printing a unit are recorded as exports. Then the
 // co-assess name warning and student notes.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { parse } from "csv-parse/sync";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifacts, launch, signedInPage } from "./browser";
+import { artifacts, signedInPage, useBrowser } from "./browser";
 import { baseUrl, connect, signIn, until } from "./helpers";
 
 /** The log's CSV, read by csv-parse (RFC 4180), after its UTF-8 byte-order mark. */
@@ -19,13 +19,7 @@ function parseCsv(csv: string | Buffer): string[][] {
   return parse(csv, { bom: true, record_delimiter: "\r\n" });
 }
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function api(cookie: string, method: string, path: string, body?: unknown) {
   const res = await fetch(baseUrl() + path, {

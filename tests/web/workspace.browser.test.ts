@@ -1,19 +1,13 @@
 // Browser tests of the workspace with two partners in two browser contexts: units from every
 // template; lessons added and reordered (drag and keyboard) while the partner edits one; an
 // approach, standards, a discussion resolved; a network cut during which both keep typing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { inject } from "vitest";
-import { launch, signedInPage, unitState, waitSaved } from "./browser";
+import { signedInPage, unitState, useBrowser, waitSaved } from "./browser";
 import { CuttableProxy } from "./proxy";
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function createUnit(page: Page, title: string, templateName: string): Promise<string> {
   await page.goto(new URL("/", page.url()).href);
