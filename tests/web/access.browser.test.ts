@@ -3,7 +3,7 @@
 // leaves the other tab saying so and keeping what was typed; a partner made coordinator is told
 // they are no longer a member of the unit; the administration page.
 import { describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { axeViolations, openFirstUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { baseUrl } from "./helpers";
 import { execFileSync } from "node:child_process";

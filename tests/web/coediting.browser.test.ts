@@ -1,7 +1,7 @@
 // Browser test: the librarian and the teacher, in two browser contexts, type into the same field
 // at the same time; both end with identical text, and each partner's text carries their colour.
 import { describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { artifacts, openFirstUnit, signedInPage, useBrowser } from "./browser";
 
 const browser = useBrowser();

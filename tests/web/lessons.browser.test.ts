@@ -3,7 +3,7 @@
 // removing a lesson puts focus on Undo, which stays while focused and brings the lesson back for
 // both partners.
 import { describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
 const browser = useBrowser();

@@ -6,7 +6,7 @@
 // Signing out then deletes what the browser kept. A tab closed while offline leaves its copy; the
 // next page that opens the unit sends it.
 import { describe, expect, inject, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { artifacts, openFirstUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { serverState, signIn } from "./helpers";
 import { CuttableProxy } from "./proxy";

@@ -4,8 +4,9 @@
 // the browser's own time zone, as the server's history records them (GET /history "phases"). The
 // reflect tab says where the reflection stands and links to it.
 import { describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
+import { baseUrl } from "./helpers";
 
 const browser = useBrowser();
 
@@ -79,16 +80,25 @@ describe("phases", () => {
     await lib.getByRole("tab", { name: "Reflect" }).click();
     const panel = lib.getByRole("tabpanel", { name: "Reflect" });
     await expect.poll(() => panel.locator(".cp-reflect-state").textContent()).toBe("Your reflection opens when the unit moves to Reflect.");
+    // The teacher leaves the unit (her browser keeps its copy, in the assess phase) before the move.
+    await tea.goto(baseUrl() + "/");
+    await tea.waitForSelector(".cp-unit-card a");
     await lib.getByRole("button", { name: "Move the unit to Reflect" }).click();
     await expect.poll(() => panel.locator(".cp-reflect-state").textContent()).toBe(
       "Your reflection is waiting for your answers. Daniel Reyes has not submitted yet.",
     );
+    await waitSaved(lib);
+    // Opened in the reflect phase, the page shows the reflect tab: also when it first opens from
+    // the copy the browser kept, which is still in the assess phase. Regression: it stayed on
+    // Co-assess (seen in CI after a reload, when the kept copy lagged behind).
+    await openUnit(tea, path);
+    await tea.waitForSelector("main[data-ready=true]");
+    await expect.poll(() => tea.getByRole("tab", { selected: true }).textContent()).toBe("Reflect");
     await expect.poll(() => changes(tea).then((c) => c.length)).toBe(3);
     expect((await changes(tea))[2].text).toBe("Maya Okafor moved the unit from Assess to Reflect");
-    // Opened in the reflect phase, the page shows the reflect tab.
     await tea.reload();
     await tea.waitForSelector("main[data-ready=true]");
-    expect(await tea.getByRole("tab", { selected: true }).textContent()).toBe("Reflect");
+    await expect.poll(() => tea.getByRole("tab", { selected: true }).textContent()).toBe("Reflect");
     await panel.getByRole("link", { name: "Go to the reflection page" }).click();
     await lib.waitForURL(`**${path}/reflect`);
     await lib.context().close();

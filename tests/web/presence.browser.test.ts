@@ -5,7 +5,7 @@
 // field, and go when she leaves the field, when her connection drops (and come back with it), and
 // when she leaves the unit.
 import { describe, expect, inject, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 import { CuttableProxy } from "./proxy";
 

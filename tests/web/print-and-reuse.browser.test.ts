@@ -2,7 +2,6 @@
 // and in a PDF read back with pdftotext) and of "Use again next year" (the copy says which unit it
 // came from, on the home page and on its own page).
 import { describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

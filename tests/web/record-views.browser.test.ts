@@ -6,7 +6,7 @@
 // covering its words when the partner writes before it.
 import { execFileSync } from "node:child_process";
 import { describe, expect, inject, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
 const browser = useBrowser();

@@ -4,7 +4,6 @@
 // lesson segments led and supported, approaches, the expertise map) with the same figures as a
 // table, checked against the API, and the lessons each partner led or supported named.
 import { describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
 import { artifacts, newUnit, openUnit, signedInPage, useBrowser, waitSaved } from "./browser";
 
 const browser = useBrowser();

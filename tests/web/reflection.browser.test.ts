@@ -5,7 +5,7 @@
 // saved stays on the page, and a draft that never reached the server survives a reload. The
 // history page names the reflect phase.
 import { describe, expect, it } from "vitest";
-import type { Browser, Page, Route } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { artifacts, axeViolations, signedInPage, useBrowser } from "./browser";
 
 const browser = useBrowser();

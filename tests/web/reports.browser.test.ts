@@ -6,7 +6,6 @@
 // poppler-utils); opening the report and printing a unit are recorded as exports. Then the
 // co-assess name warning and student notes.
 import { describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
 import { parse } from "csv-parse/sync";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";

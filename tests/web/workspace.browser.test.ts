@@ -2,7 +2,7 @@
 // template; lessons added and reordered (drag and keyboard) while the partner edits one; an
 // approach, standards, a discussion resolved; a network cut during which both keep typing.
 import { describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { inject } from "vitest";
 import { signedInPage, unitState, useBrowser, waitSaved } from "./browser";
 import { CuttableProxy } from "./proxy";

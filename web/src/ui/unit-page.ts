@@ -56,6 +56,9 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
   );
 
   let ctx: PageContext | null = null;
+  let showPhaseTab: (() => void) | null = null; // selects the tab of the unit's current phase
+  let tabChosen = false; // the user picked a tab
+  let welcomedOnce = false;
   let blockLists: BlockList[] = [];
   let panels: { update(): void }[] = [];
   const blameView = new BlameView(unitId, conn, info);
@@ -262,7 +265,6 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     blockLists = [];
     panels = [];
     refreshers = [];
-    const view = conn.structure.view();
     const titleSpec = t.unit_fields.find((f) => f.id === "title");
 
     const tabs = h("div", { class: "cp-tabs", role: "tablist", "aria-label": "Phases" });
@@ -288,7 +290,10 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
         class: phase.body ? "cp-panel cp-no-print" : "cp-panel", hidden: true });
       for (const s of phase.sections) panel.append(section(phase.id, s));
       if (phase.body) panel.append(phase.body);
-      tab.addEventListener("click", () => select(i));
+      tab.addEventListener("click", () => {
+        tabChosen = true;
+        select(i);
+      });
       tab.addEventListener("keydown", (e) => {
         const k = (e as KeyboardEvent).key;
         let next = -1;
@@ -298,6 +303,7 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
         if (k === "End") next = tabPhases.length - 1;
         if (next < 0) return;
         e.preventDefault();
+        tabChosen = true;
         select(next);
         (tabs.children[next] as HTMLElement).focus();
       });
@@ -462,8 +468,11 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
     );
     for (const f of refreshers) f();
     // Open the tab of the unit's phase.
-    const phaseTab = tabPhases.findIndex((p) => p.id === (view.values.phase ?? "plan"));
-    select(phaseTab >= 0 ? phaseTab : 0);
+    showPhaseTab = () => {
+      const phaseTab = tabPhases.findIndex((p) => p.id === (conn.structure.view().values.phase ?? "plan"));
+      select(phaseTab >= 0 ? phaseTab : 0);
+    };
+    showPhaseTab();
   };
 
   /** Marks shared work (text one partner wrote and the other revised) in every field. */
@@ -495,6 +504,11 @@ export function unitPage(root: HTMLElement, unitId: string, user: User, navigate
 
   conn.on("welcome", () => {
     if (!ctx) build();
+    // Built from the copy kept in this browser, the page opened on the tab of the phase that copy
+    // had; the server's may be later. Regression: a unit moved to Reflect while the page was closed
+    // reopened on Co-assess. (Once the user picks a tab, it stays.)
+    else if (!welcomedOnce && !tabChosen) showPhaseTab?.();
+    welcomedOnce = true;
     // Back after a reconnect with the caret in a field: the server forgot where it was (and a
     // move made while offline never reached it), so say it again.
     const focused = ctx && [...ctx.texts].find((f) => f.view.hasFocus);
