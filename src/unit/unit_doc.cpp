@@ -12,6 +12,12 @@
 namespace coplan::unit {
 
 namespace {
+// Moves a passage tag through an edit of its text, as the text moves: its start after text
+// inserted there, its end before it, never before its start.
+void carry_passage(tag_entry& t, const text::change_set& changes) {
+  t.from = changes.map_pos(t.from, 1);
+  t.to = std::max(t.from, changes.map_pos(t.to, -1));
+}
 
 // The change set that undoes `c` on the document `doc` it applies to.
 text::change_set inverse_of(const text::change_set& c, const text::text_buffer& doc) {
@@ -152,10 +158,7 @@ unit_doc::push_outcome unit_doc::push(const std::string& stream, std::uint64_t v
   for (auto& u : updates) {
     s.authors.apply(u.changes, author);
     for (auto& t : tags_)
-      if (t.from >= 0 && t.target == stream) {
-        t.from = u.changes.map_pos(t.from, 1);
-        t.to = std::max(t.from, u.changes.map_pos(t.to, -1));
-      }
+      if (t.from >= 0 && t.target == stream) carry_passage(t, u.changes);
     auto tu = std::make_shared<text_update>();
     tu->stream = stream;
     tu->version = s.version++;
@@ -292,11 +295,8 @@ std::shared_ptr<const structure_update> unit_doc::apply(const command& cmd, cons
         t.from = cmd.from;
         t.to = cmd.to;
         // Carried through what was written since, as tags already in place are (see push()).
-        for (const auto& u : since) {
-          t.from = u->changes.map_pos(t.from, 1);
-          t.to = std::max(t.from, u->changes.map_pos(t.to, -1));
-        }
-        if (!since.empty() || cmd.version >= 0) {
+        for (const auto& u : since) carry_passage(t, u->changes);
+        if (cmd.version >= 0) {
           placed = cmd;  // recorded at the head, so replaying the log needs no history
           placed->from = t.from;
           placed->to = t.to;
