@@ -76,30 +76,59 @@ history_service::unit_history& history_service::refresh(const store::unit_record
   }
   auto& h = cache_.front();
   h.used = std::chrono::steady_clock::now();
-  // Bring the op list up to date with what has been committed since.
+  // Bring the op list up to date with what has been committed since: first from the op digests
+  // the writer stored with its snapshots (a few rows), then from the op log for any gap before a
+  // digest and for the ops after the last one.
   auto db = db_.borrow();
-  auto after = h.ops.empty() ? h.initial_upto : h.ops.back().id;
-  // The payload only of structure commands that may set the phase (to list the phase changes).
-  auto st = db->prepare(
-      "SELECT id, time, author, kind, CASE WHEN kind = 1 AND instr(payload, '\"phase\"') > 0 THEN payload END "
-      "FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
-  st.bind(1, after).bind(2, unit.id);
-  while (st.step()) {
-    h.ops.push_back({st.int64(0), st.int64(1), static_cast<std::uint32_t>(st.int64(2)), static_cast<int>(st.int64(3))});
-    if (st.is_null(4)) continue;
-    auto cmd = nlohmann::json::parse(st.text(4), nullptr, false);
-    if (!cmd.is_object() || cmd.value("op", "") != "set" || cmd.value("block", "") != "unit" || cmd.value("field", "") != "phase")
-      continue;
-    auto to = cmd.value("value", nlohmann::json());
-    if (to == h.phase) continue;
-    h.phases.push_back({h.ops.size(), h.ops.back().time, h.ops.back().author, h.phase, to});
-    h.phase = std::move(to);
+  auto dg = db->prepare("SELECT after_op, ops, first_id, data FROM op_digests WHERE unit_id = ? AND last_id > ? ORDER BY after_op");
+  dg.bind(1, unit.id).bind(2, last_read(h));
+  while (dg.step()) {
+    auto after_op = static_cast<std::size_t>(dg.int64(0));
+    if (after_op > h.ops.size()) read_ops(*db, h, dg.int64(2));
+    std::vector<store::op_digest::entry> entries;
+    try {
+      entries = store::op_digest::decode(dg.text(3), static_cast<std::size_t>(dg.int64(1)));
+    } catch (const std::runtime_error&) {
+      continue;  // a damaged digest: its ops are read from the op log with the next gap or the tail
+    }
+    // The digest must start where the ops read so far end, or overlap them (ops read from the log
+    // before the digest was written); otherwise its ops are left to the op log too.
+    std::size_t known = 0;
+    while (known < entries.size() && entries[known].id <= last_read(h)) ++known;
+    if (after_op + known != h.ops.size()) continue;
+    for (auto i = known; i < entries.size(); ++i) add_op(h, entries[i]);
   }
+  read_ops(*db, h, INT64_MAX);
   // Checkpoints written since (kept snapshots) help later jumps.
   auto cp = db->prepare("SELECT id, ops, upto_op FROM snapshots WHERE unit_id = ? AND keep = 1 AND ops > ? ORDER BY ops, id");
   cp.bind(1, unit.id).bind(2, static_cast<std::int64_t>(h.checkpoints.back().ops));
   while (cp.step()) h.checkpoints.push_back({cp.int64(0), static_cast<std::uint64_t>(cp.int64(1)), cp.int64(2)});
   return h;
+}
+
+std::int64_t history_service::last_read(const unit_history& h) { return h.ops.empty() ? h.initial_upto : h.ops.back().id; }
+
+void history_service::add_op(unit_history& h, const store::op_digest::entry& e) {
+  h.ops.push_back({e.id, e.time, e.author, e.kind});
+  if (e.payload.empty()) return;
+  auto cmd = nlohmann::json::parse(e.payload, nullptr, false);
+  if (!cmd.is_object() || cmd.value("op", "") != "set" || cmd.value("block", "") != "unit" || cmd.value("field", "") != "phase")
+    return;
+  auto to = cmd.value("value", nlohmann::json());
+  if (to == h.phase) return;
+  h.phases.push_back({h.ops.size(), e.time, e.author, h.phase, to});
+  h.phase = std::move(to);
+}
+
+void history_service::read_ops(store::database& db, unit_history& h, std::int64_t before_id) {
+  // The payload only of structure commands that may set the phase (op_digest::keeps_payload).
+  auto st = db.prepare(
+      "SELECT id, time, author, kind, CASE WHEN kind = 1 AND instr(payload, '\"phase\"') > 0 THEN payload END "
+      "FROM oplog WHERE id > ? AND id < ? AND unit_id = ? ORDER BY id");
+  st.bind(1, last_read(h)).bind(2, before_id).bind(3, h.unit_id);
+  while (st.step())
+    add_op(h, {st.int64(0), st.int64(1), static_cast<std::uint32_t>(st.int64(2)), static_cast<int>(st.int64(3)),
+               st.is_null(4) ? std::string() : st.text(4)});
 }
 
 std::vector<store::op_row> history_service::rows_between(std::int64_t unit_id, std::int64_t after_id, std::int64_t upto_id) {

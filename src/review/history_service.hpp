@@ -1,5 +1,6 @@
 // history_service: the history of units, for the timeslider, the blame view and the contribution
-// view. Per unit it caches the list of ops (ids, times, authors) and a full replay with the record
+// view. Per unit it caches the list of ops (ids, times, authors; read from the op digests the writer
+// stores with snapshots, and from the op log past them) and a full replay with the record
 // (blame and counts), both brought up to date incrementally from the op log; any past version is
 // rebuilt from the nearest kept snapshot plus at most ~10,000 ops, and the record as of a past
 // moment by a replay from the start (kept, so moving forward from it is cheap). Thread-safe: one
@@ -18,6 +19,7 @@
 
 #include "review/history_replay.hpp"
 #include "store/account_store.hpp"
+#include "store/op_digest.hpp"
 #include "store/store.hpp"
 #include "unit/template_spec.hpp"
 #include "unit/unit_authority.hpp"
@@ -96,6 +98,10 @@ private:
   };
 
   unit_history& refresh(const store::unit_record& unit);  // with mutex_ held
+  static std::int64_t last_read(const unit_history& h);   // id of the last op listed
+  static void add_op(unit_history& h, const store::op_digest::entry& e);  // lists it, and a phase change it makes
+  // Lists the unit's ops from the op log after the last one listed and before `before_id`.
+  static void read_ops(store::database& db, unit_history& h, std::int64_t before_id);
   history_replay& full_replay(unit_history& h);           // with mutex_ held
   history_replay& replay_to(unit_history& h, std::uint64_t op);
   history_replay& record_to(unit_history& h, std::uint64_t op);  // with the record, after `op` ops

@@ -63,6 +63,8 @@ void op_log_writer::run() {
   auto prune_snaps = db.prepare(
       "DELETE FROM snapshots WHERE unit_id = ? AND keep = 0 AND id < (SELECT min(id) FROM "
       "(SELECT id FROM snapshots WHERE unit_id = ? ORDER BY id DESC LIMIT 3))");
+  auto insert_digest = db.prepare(
+      "INSERT OR REPLACE INTO op_digests(unit_id, after_op, ops, first_id, last_id, data) VALUES (?,?,?,?,?,?)");
   std::vector<job> batch;
   auto last_start = std::chrono::steady_clock::now() - commit_interval_;
   for (;;) {
@@ -110,6 +112,7 @@ void op_log_writer::run() {
               .bind(8, r.time)
               .bind(9, r.payload);
           insert_op.run();
+          digests_[r.unit_id].append(db.last_insert_rowid(), r.time, r.author, r.kind, r.payload);
           ++rows;
         }
         last_ids[i] = db.last_insert_rowid();
@@ -125,6 +128,7 @@ void op_log_writer::run() {
           insert_snap.run();
           prune_snaps.bind(1, s.unit_id).bind(2, s.unit_id);
           prune_snaps.run();
+          write_digest(insert_digest, s);
         }
       }
       if (fail_next_.load() > 0) {
@@ -137,6 +141,7 @@ void op_log_writer::run() {
       log::event_log::write("error", "commit_failed", {{"jobs", batch.size()}, {"what", e.what()}});
       for (auto& j : batch)
         if (j.guard) j.guard->store(true);
+      digests_.clear();
       try {
         db.exec("ROLLBACK");
       } catch (...) {
@@ -160,6 +165,24 @@ void op_log_writer::run() {
       if (batch[i].done) batch[i].done(ok, ok ? last_ids[i] : 0);
     batch.clear();
   }
+}
+
+void op_log_writer::write_digest(statement& insert, const snapshot_row& s) {
+  auto it = digests_.find(s.unit_id);
+  if (it == digests_.end()) return;
+  const auto& d = it->second;
+  // A snapshot is taken when none of the unit's ops is in flight, so the digest holds exactly its
+  // last d.size() ops; anything else (never seen) is dropped and left to the op log.
+  if (!d.empty() && d.last_id() <= s.upto_op && d.size() <= s.ops) {
+    insert.bind(1, s.unit_id)
+        .bind(2, static_cast<std::int64_t>(s.ops - d.size()))
+        .bind(3, static_cast<std::int64_t>(d.size()))
+        .bind(4, d.first_id())
+        .bind(5, d.last_id())
+        .bind_blob(6, d.bytes().data(), d.bytes().size());
+    insert.run();
+  }
+  digests_.erase(it);
 }
 
 }  // namespace coplan::store

@@ -1,8 +1,9 @@
 // op_log_writer: the single writer of the op log and snapshots, with group commit. Any thread
 // appends batches; one dedicated thread commits everything queued so far in one transaction
 // (synchronous=FULL by default), then calls each batch's completion on that thread with the id of
-// the batch's last row. Completions must only post work elsewhere. queue_ is guarded by mutex_;
-// the connection belongs to the writer thread.
+// the batch's last row. Completions must only post work elsewhere. With each snapshot it also
+// stores the op digest (op_digest) of the unit's ops committed since its previous digest. queue_ is
+// guarded by mutex_; the connection and the digests being gathered belong to the writer thread.
 #pragma once
 #include <array>
 #include <chrono>
@@ -15,9 +16,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/op_digest.hpp"
 
 namespace coplan::store {
 
@@ -91,8 +94,15 @@ private:
     extra_fn extra;
   };
   void run();
+  // Within the transaction of a snapshot: stores the digest gathered for its unit, if it is exactly
+  // the unit's ops up to the snapshot, and starts the next.
+  void write_digest(statement& insert, const snapshot_row& s);
 
   std::unique_ptr<database> db_;  // used by the writer thread only
+  // Per unit, the ops committed (or in the transaction being built) since its last digest; writer
+  // thread only. Cleared when a commit fails: the next digest then starts after a gap, which the
+  // history reads from the op log.
+  std::unordered_map<std::int64_t, op_digest> digests_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;

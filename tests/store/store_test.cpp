@@ -1,5 +1,5 @@
-// Storage tests: migrations, the group-commit writer (order, ids, failure guard), and a unit's
-// round trip through snapshot + op log tail. Each ends with PRAGMA integrity_check.
+// Storage tests: migrations, the group-commit writer (order, ids, failure guard, op digests), and a
+// unit's round trip through snapshot + op log tail. Each ends with PRAGMA integrity_check.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -10,6 +10,7 @@
 #include "store/store.hpp"
 #include "store/unit_store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/writer_calls.hpp"
 #include "text/change_set.hpp"
 #include "unit/unit_authority.hpp"
 
@@ -19,21 +20,14 @@ using coplan::store::embedded_migrations;
 using coplan::store::op_log_writer;
 using coplan::store::op_row;
 using coplan::store::unit_store;
+using coplan::test_support::append_and_wait;
+using coplan::test_support::snapshot_and_wait;
 using store_t = coplan::store::store;
 
 namespace {
 
 op_row text_row(std::int64_t unit, std::string stream, std::uint64_t version, std::string payload) {
   return {0, unit, 0, std::move(stream), version, 1, "c", version + 1, 1000, std::move(payload)};
-}
-
-bool append_and_wait(op_log_writer& w, std::vector<op_row> rows, std::int64_t* last = nullptr,
-                     op_log_writer::failure_guard guard = nullptr) {
-  std::promise<std::pair<bool, std::int64_t>> p;
-  w.append(std::move(rows), [&](bool ok, std::int64_t id) { p.set_value({ok, id}); }, guard);
-  auto [ok, id] = p.get_future().get();
-  if (last) *last = id;
-  return ok;
 }
 
 }  // namespace
@@ -121,9 +115,7 @@ TEST(Store, UnitRoundTripThroughSnapshotAndTail) {
   }
   std::int64_t last20 = 0;
   ASSERT_TRUE(append_and_wait(w, std::vector<op_row>(rows.begin(), rows.begin() + 20), &last20));
-  std::promise<bool> snap_done;
-  w.append_snapshot({unit_id, last20, 20, 1, doc.to_json().dump()}, [&](bool ok, std::int64_t) { snap_done.set_value(ok); });
-  ASSERT_TRUE(snap_done.get_future().get());
+  ASSERT_TRUE(snapshot_and_wait(w, {unit_id, last20, 20, 1, doc.to_json().dump()}));
   ASSERT_TRUE(append_and_wait(w, std::vector<op_row>(rows.begin() + 20, rows.end())));
 
   unit_store us(s);
@@ -137,4 +129,68 @@ TEST(Store, UnitRoundTripThroughSnapshotAndTail) {
   EXPECT_EQ(goals->authors.total(), 30u);
   EXPECT_EQ(us.text_ops_since(unit_id, "unit.goals", 25).size(), 5u);
   EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+}
+
+// With each snapshot the writer stores the digest of the unit's ops since its previous one (other
+// units' ops interleaved are not in it); a failed commit drops what was gathered, so the next
+// digest starts after a gap, and says so by its after_op.
+TEST(Store, WriterStoresADigestOfTheUnitsOpsWithEachSnapshot) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  op_log_writer w(dir.file("a.db"), {});
+  auto row = [](std::int64_t unit, std::uint64_t v, std::int64_t time, std::uint32_t author) {
+    return op_row{0, unit, 0, "unit.goals", v, author, "c", v + 1, time, "[]"};
+  };
+  std::vector<coplan::store::op_digest::entry> unit1;
+  std::int64_t last = 0;
+  for (std::uint64_t v = 0; v < 20; ++v) {
+    ASSERT_TRUE(append_and_wait(w, {row(1, v, 5000 - static_cast<std::int64_t>(v), 1 + v % 2), row(2, v, 7, 9)}, &last));
+    unit1.push_back({last - 1, 5000 - static_cast<std::int64_t>(v), static_cast<std::uint32_t>(1 + v % 2), 0, ""});
+  }
+  auto phase = std::string(R"({"op":"set","block":"unit","field":"phase","value":"teach"})");
+  ASSERT_TRUE(append_and_wait(w, {{0, 1, 1, "", 0, 2, "c", 99, 6000, phase}}, &last));
+  unit1.push_back({last, 6000, 2, 1, phase});
+  ASSERT_TRUE(snapshot_and_wait(w, {1, last, 21, 6001, "{}"}));
+
+  auto digests = [&] {
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::vector<coplan::store::op_digest::entry>>> out;
+    auto db = s.borrow();
+    auto st = db->prepare("SELECT after_op, ops, first_id, last_id, data FROM op_digests WHERE unit_id = 1 ORDER BY after_op");
+    while (st.step())
+      out.emplace_back(st.int64(0), st.int64(1), st.int64(2), st.int64(3),
+                       coplan::store::op_digest::decode(st.text(4), static_cast<std::size_t>(st.int64(1))));
+    return out;
+  };
+  auto d = digests();
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(std::get<0>(d[0]), 0);
+  EXPECT_EQ(std::get<1>(d[0]), 21);
+  EXPECT_EQ(std::get<2>(d[0]), unit1.front().id);
+  EXPECT_EQ(std::get<3>(d[0]), unit1.back().id);
+  EXPECT_EQ(std::get<4>(d[0]), unit1);
+
+  // Two ops, then a failed commit (of another unit's op): the two are durable but no longer
+  // gathered. Three more and a snapshot: the digest holds those three, after op 23.
+  ASSERT_TRUE(append_and_wait(w, {row(1, 20, 1, 1), row(1, 21, 2, 1)}));
+  w.fail_next_commits(1);
+  ASSERT_FALSE(append_and_wait(w, {row(3, 0, 1, 1)}));
+  std::vector<coplan::store::op_digest::entry> later;
+  for (std::uint64_t v = 22; v < 25; ++v) {
+    ASSERT_TRUE(append_and_wait(w, {row(1, v, 10 + static_cast<std::int64_t>(v), 2)}, &last));
+    later.push_back({last, 10 + static_cast<std::int64_t>(v), 2, 0, ""});
+  }
+  ASSERT_TRUE(snapshot_and_wait(w, {1, last, 26, 6002, "{}"}));
+  // A snapshot with no ops since writes no digest.
+  ASSERT_TRUE(snapshot_and_wait(w, {1, last, 26, 6003, "{}"}));
+  d = digests();
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(std::get<0>(d[1]), 23);
+  EXPECT_EQ(std::get<1>(d[1]), 3);
+  EXPECT_EQ(std::get<4>(d[1]), later);
+  // Unit 2 had no snapshot, so no digest yet.
+  auto c = s.borrow();
+  auto st = c->prepare("SELECT count(*) FROM op_digests WHERE unit_id <> 1");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.int64(0), 0);
+  EXPECT_EQ(c->integrity_check(), "ok");
 }
