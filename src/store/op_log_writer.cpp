@@ -59,7 +59,9 @@ void op_log_writer::run() {
       "INSERT INTO oplog(unit_id, kind, stream, version, author, client_id, client_seq, time, payload) "
       "VALUES (?,?,?,?,?,?,?,?,?)");
   auto insert_snap =
-      db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data, keep) VALUES (?,?,?,?,?,?)");
+      db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data, keep, closed) VALUES (?,?,?,?,?,?,?)");
+  auto clear_closed = db.prepare("UPDATE snapshots SET closed = 0 WHERE unit_id = ? AND closed = 1");
+  read_closed_marks(db);
   auto prune_snaps = db.prepare(
       "DELETE FROM snapshots WHERE unit_id = ? AND keep = 0 AND id < (SELECT min(id) FROM "
       "(SELECT id FROM snapshots WHERE unit_id = ? ORDER BY id DESC LIMIT 3))");
@@ -112,23 +114,36 @@ void op_log_writer::run() {
               .bind(8, r.time)
               .bind(9, r.payload);
           insert_op.run();
-          digests_[r.unit_id].append(db.last_insert_rowid(), r.time, r.author, r.kind, r.payload);
+          auto& u = units_[r.unit_id];
+          u.last_id = db.last_insert_rowid();
+          u.digest.append(u.last_id, r.time, r.author, r.kind, r.payload);
+          if (u.closed) {
+            // The unit's first op since it closed: its closed snapshot is no longer the whole unit.
+            clear_closed.bind(1, r.unit_id);
+            clear_closed.run();
+            u.closed = false;
+          }
           ++rows;
         }
         last_ids[i] = db.last_insert_rowid();
         if (j.extra) j.extra(db);
         if (j.snap) {
           const auto& s = *j.snap;
+          auto& u = units_[s.unit_id];
+          bool closed = s.closing && u.last_id <= s.upto_op;
           insert_snap.bind(1, s.unit_id)
               .bind(2, s.upto_op)
               .bind(3, static_cast<std::int64_t>(s.ops))
               .bind(4, s.created_at)
               .bind(5, s.data)
-              .bind(6, s.keep ? 1 : 0);
+              .bind(6, s.keep ? 1 : 0)
+              .bind(7, closed ? 1 : 0);
           insert_snap.run();
+          // The newest snapshot decides: an older one's mark (if any) is kept but never read.
+          u.closed = closed;
           prune_snaps.bind(1, s.unit_id).bind(2, s.unit_id);
           prune_snaps.run();
-          write_digest(insert_digest, s);
+          write_digest(insert_digest, s, u);
         }
       }
       if (fail_next_.load() > 0) {
@@ -141,10 +156,13 @@ void op_log_writer::run() {
       log::event_log::write("error", "commit_failed", {{"jobs", batch.size()}, {"what", e.what()}});
       for (auto& j : batch)
         if (j.guard) j.guard->store(true);
-      digests_.clear();
+      for (auto& [id, u] : units_) u.digest = {};
       try {
         db.exec("ROLLBACK");
-      } catch (...) {
+        // The rollback undid any mark set or cleared in the transaction.
+        read_closed_marks(db);
+      } catch (const std::exception& e2) {
+        log::event_log::write("error", "rollback_failed", {{"what", e2.what()}});
       }
     }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
@@ -167,10 +185,17 @@ void op_log_writer::run() {
   }
 }
 
-void op_log_writer::write_digest(statement& insert, const snapshot_row& s) {
-  auto it = digests_.find(s.unit_id);
-  if (it == digests_.end()) return;
-  const auto& d = it->second;
+void op_log_writer::read_closed_marks(database& db) {
+  for (auto& [id, u] : units_) u.closed = false;
+  // Only the newest snapshot's mark counts (a unit's older snapshots keep theirs until pruned).
+  auto st = db.prepare(
+      "SELECT s.unit_id FROM snapshots s WHERE s.closed = 1 AND s.id = (SELECT id FROM snapshots WHERE unit_id = "
+      "s.unit_id ORDER BY upto_op DESC, id DESC LIMIT 1)");
+  while (st.step()) units_[st.int64(0)].closed = true;
+}
+
+void op_log_writer::write_digest(statement& insert, const snapshot_row& s, unit_log& u) {
+  auto& d = u.digest;
   // A snapshot is taken when none of the unit's ops is in flight, so the digest holds exactly its
   // last d.size() ops; anything else (never seen) is dropped and left to the op log.
   if (!d.empty() && d.last_id() <= s.upto_op && d.size() <= s.ops) {
@@ -182,7 +207,7 @@ void op_log_writer::write_digest(statement& insert, const snapshot_row& s) {
         .bind_blob(6, d.bytes().data(), d.bytes().size());
     insert.run();
   }
-  digests_.erase(it);
+  d = {};
 }
 
 }  // namespace coplan::store

@@ -2,8 +2,9 @@
 // appends batches; one dedicated thread commits everything queued so far in one transaction
 // (synchronous=FULL by default), then calls each batch's completion on that thread with the id of
 // the batch's last row. Completions must only post work elsewhere. With each snapshot it also
-// stores the op digest (op_digest) of the unit's ops committed since its previous digest. queue_ is
-// guarded by mutex_; the connection and the digests being gathered belong to the writer thread.
+// stores the op digest (op_digest) of the unit's ops committed since its previous digest, and it
+// keeps the `closed` marks of snapshots right (schema/008). queue_ is guarded by mutex_; the
+// connection and units_ belong to the writer thread.
 #pragma once
 #include <array>
 #include <chrono>
@@ -44,6 +45,9 @@ struct snapshot_row {
   std::int64_t created_at = 0;
   std::string data;
   bool keep = false;  // a history checkpoint, never pruned
+  // Written as the unit closes: marked closed (loading it then reads no op log) unless an op of
+  // the unit was written after upto_op (a new opening of the unit already wrote one).
+  bool closing = false;
 };
 
 class op_log_writer {
@@ -94,15 +98,23 @@ private:
     extra_fn extra;
   };
   void run();
+  // What the writer knows of a unit's log. Writer thread only.
+  struct unit_log {
+    // The ops committed (or in the transaction being built) since the unit's last digest. Dropped
+    // when a commit fails: the next digest then starts after a gap, which the history reads from
+    // the op log.
+    op_digest digest;
+    std::int64_t last_id = 0;  // the unit's last op written by this writer (0: none)
+    bool closed = false;       // its latest snapshot is marked closed (as the database has it)
+  };
   // Within the transaction of a snapshot: stores the digest gathered for its unit, if it is exactly
   // the unit's ops up to the snapshot, and starts the next.
-  void write_digest(statement& insert, const snapshot_row& s);
+  void write_digest(statement& insert, const snapshot_row& s, unit_log& u);
+  // Reads which units' latest snapshots are marked closed (at start, and after a failed commit).
+  void read_closed_marks(database& db);
 
   std::unique_ptr<database> db_;  // used by the writer thread only
-  // Per unit, the ops committed (or in the transaction being built) since its last digest; writer
-  // thread only. Cleared when a commit fails: the next digest then starts after a gap, which the
-  // history reads from the op log.
-  std::unordered_map<std::int64_t, op_digest> digests_;
+  std::unordered_map<std::int64_t, unit_log> units_;  // writer thread only
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;

@@ -31,13 +31,17 @@ loaded_unit unit_store::load(std::int64_t unit_id) {
   loaded_unit out;
   {
     auto st = db->prepare(
-        "SELECT data, upto_op, ops FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
+        "SELECT data, upto_op, ops, closed FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
     st.bind(1, unit_id);
     if (!st.step()) throw std::runtime_error("unit " + std::to_string(unit_id) + " has no snapshot");
     out.snapshot = st.text(0);
     out.upto_op = st.int64(1);
     out.ops = static_cast<std::uint64_t>(st.int64(2));
+    out.closed = st.int64(3) != 0;
   }
+  // The unit closed cleanly after this snapshot and no op has followed (the writer clears the mark
+  // with the next op): nothing to scan the op log for.
+  if (out.closed) return out;
   auto st = db->prepare(std::string("SELECT ") + op_columns + " FROM oplog WHERE id > ? AND unit_id = ? ORDER BY id");
   st.bind(1, out.upto_op).bind(2, unit_id);
   while (st.step()) out.tail.push_back(row_of(st));

@@ -1,5 +1,6 @@
 // unit_store: reads a unit's persisted state: its latest snapshot plus the op log rows after it
-// (the tail), and older ops for clients that catch up from far behind.
+// (the tail; none to read when the snapshot is marked closed), and older ops for clients that
+// catch up from far behind.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -15,6 +16,7 @@ struct loaded_unit {
   std::int64_t upto_op = 0;   // last op id the snapshot includes
   std::uint64_t ops = 0;      // ops the snapshot includes
   std::vector<op_row> tail;   // ops after the snapshot, in commit order
+  bool closed = false;        // the snapshot is marked closed: no op follows it, the tail was not read
 };
 
 class unit_store {

@@ -24,7 +24,7 @@ std::int64_t now_ms() {
 authority_state authority_state::restore(std::shared_ptr<const template_spec> spec, unit_limits limits,
                                          const store::loaded_unit& loaded) {
   auto snap = nlohmann::json::parse(loaded.snapshot);
-  authority_state st{unit_doc::from_json(spec, limits, snap), {}, loaded.upto_op, loaded.ops};
+  authority_state st{unit_doc::from_json(spec, limits, snap), {}, loaded.upto_op, loaded.ops, loaded.closed};
   if (snap.contains("commands")) st.last_command_seq = snap.at("commands").get<std::map<std::string, std::uint64_t>>();
   for (const auto& row : loaded.tail) {
     if (row.kind == 0) {
@@ -63,7 +63,9 @@ unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity id
       doc_(std::move(state.doc)),
       last_command_seq_(std::move(state.last_command_seq)),
       last_op_id_(state.last_op_id),
-      ops_at_snapshot_(state.ops_at_snapshot) {
+      ops_at_snapshot_(state.ops_at_snapshot),
+      ops_at_load_(doc_.total_ops()),
+      loaded_closed_(state.closed) {
   std::set<std::uint32_t> ids;
   for (const auto& m : members_) ids.insert(m.id);
   doc_.set_members(std::move(ids));
@@ -162,9 +164,13 @@ void unit_authority::run_and_wait(std::function<void(const unit_doc&)> f) {
 }
 
 unit_authority::~unit_authority() {
-  // Every commit callback holds a reference, so nothing is pending here: the state is durable and
-  // a final snapshot makes the next open cheap.
-  if (!failed_ && doc_.total_ops() > ops_at_snapshot_) writer_.append_snapshot(snapshot_now(), nullptr, guard_);
+  // Every commit callback holds a reference, so nothing is pending here: the state is durable, and
+  // a closing snapshot lets the next open read no op log at all (the writer marks it closed). Not
+  // needed when the unit was loaded from such a snapshot and nothing changed since.
+  if (failed_ || (loaded_closed_ && doc_.total_ops() == ops_at_load_)) return;
+  auto snap = snapshot_now();
+  snap.closing = true;
+  writer_.append_snapshot(std::move(snap), nullptr, guard_);
 }
 
 void unit_authority::join(std::shared_ptr<unit_subscriber> sub, std::uint32_t user, hello_msg hello) {

@@ -58,6 +58,7 @@ struct authority_state {
   std::map<std::string, std::uint64_t> last_command_seq;
   std::int64_t last_op_id = 0;
   std::uint64_t ops_at_snapshot = 0;
+  bool closed = false;  // loaded from a snapshot marked closed (store::loaded_unit::closed)
 
   // Latest snapshot plus replay of the tail. Throws when the stored state is corrupt.
   static authority_state restore(std::shared_ptr<const template_spec> spec, unit_limits limits,
@@ -185,6 +186,8 @@ private:
   std::int64_t last_op_id_ = 0;
   std::uint64_t ops_at_snapshot_ = 0;
   bool snapshot_in_flight_ = false;
+  const std::uint64_t ops_at_load_;  // doc_.total_ops() when loaded
+  const bool loaded_closed_;         // loaded from a snapshot marked closed
 
   void update_summary(bool edited);
   mutable std::mutex summary_mutex_;

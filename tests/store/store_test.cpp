@@ -194,3 +194,102 @@ TEST(Store, WriterStoresADigestOfTheUnitsOpsWithEachSnapshot) {
   EXPECT_EQ(st.int64(0), 0);
   EXPECT_EQ(c->integrity_check(), "ok");
 }
+
+namespace {
+struct closed_mark_case {
+  test_support::temp_dir dir;
+  store_t s{dir.file("a.db"), {}};
+  std::unique_ptr<op_log_writer> w = std::make_unique<op_log_writer>(dir.file("a.db"), coplan::store::db_options{});
+  std::uint64_t version = 0;
+  std::int64_t last = 0;
+  bool op(std::int64_t unit = 1, op_log_writer::failure_guard guard = nullptr) {
+    auto c = text::change_set::replace(static_cast<std::int64_t>(version), static_cast<std::int64_t>(version),
+                                       static_cast<std::int64_t>(version), u"x");
+    bool ok = append_and_wait(*w, {text_row(unit, "unit.goals", version, c.to_json().dump())}, &last, guard);
+    if (ok && unit == 1) ++version;
+    return ok;
+  }
+  bool close(std::int64_t upto) { return snapshot_and_wait(*w, {1, upto, version, 1, "{}", false, true}); }
+  std::int64_t marked() {
+    auto c = s.borrow();
+    auto st = c->prepare("SELECT count(*) FROM snapshots WHERE unit_id = 1 AND closed = 1");
+    st.step();
+    return st.int64(0);
+  }
+};
+}  // namespace
+
+// A unit closed cleanly opens from its closing snapshot alone: the op log is not read (a row
+// slipped into the log behind the writer's back is not seen, which is how the test knows).
+TEST(Store, AUnitClosedCleanlyLoadsWithoutReadingTheOpLog) {
+  closed_mark_case t;
+  ASSERT_TRUE(t.op());
+  ASSERT_TRUE(t.op(2));
+  ASSERT_TRUE(t.op());
+  ASSERT_TRUE(t.close(t.last));
+  EXPECT_EQ(t.marked(), 1);
+  t.s.borrow()->exec("INSERT INTO oplog(unit_id, kind, stream, version, author, client_id, client_seq, time, payload) "
+                     "VALUES (1, 0, 'unit.goals', 2, 1, 'c', 3, 1000, '[2,[0,\"y\"]]')");
+  unit_store us(t.s);
+  auto loaded = us.load(1);
+  EXPECT_TRUE(loaded.closed);
+  EXPECT_EQ(loaded.ops, 2u);
+  EXPECT_TRUE(loaded.tail.empty());
+  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+}
+
+// The unit's next op clears the mark in its own commit, also when the writer was restarted in
+// between (it reads the marks at start), so a later load reads that op from the log.
+TEST(Store, TheFirstOpAfterACloseClearsTheMarkInItsOwnCommit) {
+  closed_mark_case t;
+  ASSERT_TRUE(t.op());
+  ASSERT_TRUE(t.close(t.last));
+  ASSERT_EQ(t.marked(), 1);
+  ASSERT_TRUE(t.op());
+  EXPECT_EQ(t.marked(), 0);
+  unit_store us(t.s);
+  EXPECT_FALSE(us.load(1).closed);
+  EXPECT_EQ(us.load(1).tail.size(), 1u);
+
+  ASSERT_TRUE(t.close(t.last));
+  ASSERT_EQ(t.marked(), 1);
+  t.w = std::make_unique<op_log_writer>(t.dir.file("a.db"), coplan::store::db_options{});
+  ASSERT_TRUE(t.op());
+  EXPECT_EQ(t.marked(), 0);
+  EXPECT_EQ(us.load(1).tail.size(), 1u);
+  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+}
+
+// Regression guard for a close racing a reopen: the old opening's closing snapshot reaches the
+// writer after the new opening's first op. It must not be marked closed, or a load would skip
+// that op.
+TEST(Store, AClosingSnapshotBehindALaterOpOfTheUnitIsNotMarkedClosed) {
+  closed_mark_case t;
+  ASSERT_TRUE(t.op());
+  auto closing_upto = t.last;
+  auto ops_then = t.version;
+  ASSERT_TRUE(t.op());
+  ASSERT_TRUE(snapshot_and_wait(*t.w, {1, closing_upto, ops_then, 1, "{}", false, true}));
+  EXPECT_EQ(t.marked(), 0);
+  unit_store us(t.s);
+  auto loaded = us.load(1);
+  EXPECT_FALSE(loaded.closed);
+  EXPECT_EQ(loaded.tail.size(), 1u);
+  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+}
+
+// A failed commit rolls back the clearing of a mark; the writer must then still clear it with
+// the unit's next op (it reads the marks again after a rollback).
+TEST(Store, AFailedCommitLeavesTheWriterKnowingTheMarksAsTheDatabaseHasThem) {
+  closed_mark_case t;
+  ASSERT_TRUE(t.op());
+  ASSERT_TRUE(t.close(t.last));
+  t.w->fail_next_commits(1);
+  ASSERT_FALSE(t.op(1, std::make_shared<std::atomic<bool>>(false)));
+  EXPECT_EQ(t.marked(), 1);
+  ASSERT_TRUE(t.op());
+  EXPECT_EQ(t.marked(), 0);
+  unit_store us(t.s);
+  EXPECT_EQ(us.load(1).tail.size(), 1u);
+  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+}
