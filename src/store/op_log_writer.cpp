@@ -61,6 +61,8 @@ void op_log_writer::run() {
   auto insert_snap =
       db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data, keep, closed) VALUES (?,?,?,?,?,?,?)");
   auto clear_closed = db.prepare("UPDATE snapshots SET closed = 0 WHERE unit_id = ? AND closed = 1");
+  auto newest_closed =
+      db.prepare("SELECT closed FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
   read_closed_marks(db);
   auto prune_snaps = db.prepare(
       "DELETE FROM snapshots WHERE unit_id = ? AND keep = 0 AND id < (SELECT min(id) FROM "
@@ -101,6 +103,7 @@ void op_log_writer::run() {
     std::uint64_t rows = 0;
     try {
       db.exec("BEGIN IMMEDIATE");
+      if (marks_stale_) read_closed_marks(db);
       for (std::size_t i = 0; i < batch.size(); ++i) {
         auto& j = batch[i];
         for (const auto& r : j.rows) {
@@ -117,7 +120,7 @@ void op_log_writer::run() {
           auto& u = units_[r.unit_id];
           u.last_id = db.last_insert_rowid();
           u.digest.append(u.last_id, r.time, r.author, r.kind, r.payload);
-          if (u.closed) {
+          if (u.closed || marks_stale_) {
             // The unit's first op since it closed: its closed snapshot is no longer the whole unit.
             clear_closed.bind(1, r.unit_id);
             clear_closed.run();
@@ -139,8 +142,11 @@ void op_log_writer::run() {
               .bind(6, s.keep ? 1 : 0)
               .bind(7, closed ? 1 : 0);
           insert_snap.run();
-          // The newest snapshot decides: an older one's mark (if any) is kept but never read.
-          u.closed = closed;
+          // The newest snapshot (as loading orders them) decides; a late, older closing snapshot
+          // must not make the writer forget a newer one's mark.
+          newest_closed.bind(1, s.unit_id);
+          u.closed = newest_closed.step() && newest_closed.int64(0) != 0;
+          newest_closed.reset();
           prune_snaps.bind(1, s.unit_id).bind(2, s.unit_id);
           prune_snaps.run();
           write_digest(insert_digest, s, u);
@@ -159,10 +165,17 @@ void op_log_writer::run() {
       for (auto& [id, u] : units_) u.digest = {};
       try {
         db.exec("ROLLBACK");
-        // The rollback undid any mark set or cleared in the transaction.
-        read_closed_marks(db);
       } catch (const std::exception& e2) {
+        // SQLite may have rolled back by itself (an I/O error, a full disk).
         log::event_log::write("error", "rollback_failed", {{"what", e2.what()}});
+      }
+      // The rollback undid any mark set or cleared in the transaction: read them again now, or,
+      // if that fails too, at the start of the next transaction (until then every op clears).
+      marks_stale_ = true;
+      try {
+        read_closed_marks(db);
+      } catch (const std::exception& e3) {
+        log::event_log::write("error", "read_closed_marks_failed", {{"what", e3.what()}});
       }
     }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
@@ -186,12 +199,14 @@ void op_log_writer::run() {
 }
 
 void op_log_writer::read_closed_marks(database& db) {
+  marks_stale_ = true;  // until the whole list is read
   for (auto& [id, u] : units_) u.closed = false;
   // Only the newest snapshot's mark counts (a unit's older snapshots keep theirs until pruned).
   auto st = db.prepare(
       "SELECT s.unit_id FROM snapshots s WHERE s.closed = 1 AND s.id = (SELECT id FROM snapshots WHERE unit_id = "
       "s.unit_id ORDER BY upto_op DESC, id DESC LIMIT 1)");
   while (st.step()) units_[st.int64(0)].closed = true;
+  marks_stale_ = false;
 }
 
 void op_log_writer::write_digest(statement& insert, const snapshot_row& s, unit_log& u) {

@@ -110,11 +110,15 @@ private:
   // Within the transaction of a snapshot: stores the digest gathered for its unit, if it is exactly
   // the unit's ops up to the snapshot, and starts the next.
   void write_digest(statement& insert, const snapshot_row& s, unit_log& u);
-  // Reads which units' latest snapshots are marked closed (at start, and after a failed commit).
+  // Reads which units' latest snapshots are marked closed (at start, and after a failed commit);
+  // marks_stale_ stays set if it throws.
   void read_closed_marks(database& db);
 
   std::unique_ptr<database> db_;  // used by the writer thread only
   std::unordered_map<std::int64_t, unit_log> units_;  // writer thread only
+  // The marks in units_ may be wrong (reading them after a rollback failed): every op clears its
+  // unit's mark, and the next transaction reads them again. Writer thread only.
+  bool marks_stale_ = false;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;

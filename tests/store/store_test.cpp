@@ -293,3 +293,25 @@ TEST(Store, AFailedCommitLeavesTheWriterKnowingTheMarksAsTheDatabaseHasThem) {
   EXPECT_EQ(us.load(1).tail.size(), 1u);
   EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
 }
+
+// Regression (found in review): a late, older closing snapshot (an opening whose destructor ran
+// slowly while the unit was opened, edited and closed again) made the writer forget that the
+// newest snapshot is marked closed, so the unit's next op did not clear that mark and a load
+// after a crash skipped the op.
+TEST(Store, ALateOlderClosingSnapshotDoesNotHideTheNextOp) {
+  closed_mark_case t;
+  ASSERT_TRUE(t.op());
+  auto older_upto = t.last;
+  auto older_ops = t.version;
+  ASSERT_TRUE(t.op());
+  ASSERT_TRUE(t.close(t.last));  // the newer opening closes: marked
+  ASSERT_EQ(t.marked(), 1);
+  ASSERT_TRUE(snapshot_and_wait(*t.w, {1, older_upto, older_ops, 1, "{}", false, true}));  // the older one, late
+  ASSERT_TRUE(t.op());  // the next opening's first op
+  EXPECT_EQ(t.marked(), 0);
+  unit_store us(t.s);
+  auto loaded = us.load(1);
+  EXPECT_FALSE(loaded.closed);
+  EXPECT_EQ(loaded.tail.size(), 1u);
+  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+}
