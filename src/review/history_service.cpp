@@ -98,7 +98,13 @@ history_service::unit_history& history_service::refresh(const store::unit_record
     if (after_op + known != h.ops.size()) continue;
     for (auto i = known; i < entries.size(); ++i) add_op(h, entries[i]);
   }
-  read_ops(*db, h, INT64_MAX);
+  // A unit whose newest snapshot is marked closed has no op after it (the writer clears the mark
+  // with the next op), so the op log is read only up to that snapshot, not to its end.
+  std::int64_t tail_end = INT64_MAX;
+  auto cl = db->prepare("SELECT upto_op, closed FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
+  cl.bind(1, unit.id);
+  if (cl.step() && cl.int64(1) != 0) tail_end = cl.int64(0) + 1;
+  read_ops(*db, h, tail_end);
   // Checkpoints written since (kept snapshots) help later jumps.
   auto cp = db->prepare("SELECT id, ops, upto_op FROM snapshots WHERE unit_id = ? AND keep = 1 AND ops > ? ORDER BY ops, id");
   cp.bind(1, unit.id).bind(2, static_cast<std::int64_t>(h.checkpoints.back().ops));
