@@ -66,7 +66,7 @@ fi
 step "Trace replay over WebSocket (automerge-paper, then restart)"
 build/release/coplan-bench replay --coplan build/release/coplan
 
-step "History of a 260,000-edit unit: open and jump (timed, not asserted)"
+step "History of a 260,000-edit unit: open and jump; then a closed unit and its history opened after a million other ops (timed, not asserted)"
 build/release/coplan-bench history --coplan build/release/coplan
 
 step "Crash safety: the server killed with SIGKILL 20 times under load; every acknowledged edit and structure command checked"

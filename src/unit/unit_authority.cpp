@@ -71,12 +71,21 @@ unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity id
   doc_.set_members(std::move(ids));
   doc_.set_expertise_areas(settings_.expertise_areas);
   summary_.values = doc_.unit_values();
+  summary_structure_version_ = doc_.structure_version();
 }
 
 void unit_authority::update_summary(bool edited) {
   std::lock_guard lock(summary_mutex_);
-  summary_.values = doc_.unit_values();
-  if (edited) summary_.last_edit = now_ms();
+  // After every commit (edited): the unit's values change only with structure commands, and who
+  // is online only with joins and leaves, so a text edit costs just the time of the last edit.
+  if (summary_structure_version_ != doc_.structure_version()) {
+    summary_.values = doc_.unit_values();
+    summary_structure_version_ = doc_.structure_version();
+  }
+  if (edited) {
+    summary_.last_edit = now_ms();
+    return;
+  }
   summary_.online.clear();
   for (const auto& e : subs_)
     if (std::find(summary_.online.begin(), summary_.online.end(), e.user) == summary_.online.end())

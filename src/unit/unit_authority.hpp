@@ -192,6 +192,7 @@ private:
   void update_summary(bool edited);
   mutable std::mutex summary_mutex_;
   summary summary_;  // guarded by summary_mutex_
+  std::uint64_t summary_structure_version_ = 0;  // the structure version summary_.values is from; guarded by summary_mutex_
 
   std::atomic<bool> failed_{false};
   std::atomic<std::size_t> subscriber_count_{0};

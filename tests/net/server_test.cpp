@@ -531,3 +531,42 @@ TEST(Server, HistoryListsEveryPhaseChangeWithWhoMadeItAndWhen) {
   lib = sign_in(ts.port(), "lib");
   EXPECT_EQ(history()["phases"], h["phases"]);
 }
+
+// The home card of an open unit comes from the unit in memory: a value set by a command shows at
+// once, a text edit moves the last-edit time and leaves the values, and the people in it are
+// listed (the summary copies the values only when the structure changed, and the online list only
+// on joins and leaves).
+TEST(Server, AnOpenUnitsCardShowsItsValuesLastEditAndWhoIsIn) {
+  test_server ts;
+  auto lib = sign_in(ts.port(), "lib");
+  auto a = ts.join("lib", "A");
+  auto card = [&] {
+    auto units = http_call(ts.port(), http::verb::get, "/api/units", "", lib).body["units"];
+    for (const auto& u : units)
+      if (u["id"] == ts.unit()) return u;
+    return json();
+  };
+  a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 1},
+               {"cmd", {{"op", "set"}, {"block", "unit"}, {"field", "grade"}, {"value", "8"}}}});
+  a->expect("cmd");
+  auto c = card();
+  EXPECT_EQ(c["grade"], "8");
+  EXPECT_EQ(c["online"], json::array({ts.lib()}));
+  auto edited = c["lastEdit"].get<std::int64_t>();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  a->send(push_msg("unit.goals", 0, "A", 2, ins(0, 0, u"Water")));
+  a->expect("pushed");
+  c = card();
+  EXPECT_GT(c["lastEdit"].get<std::int64_t>(), edited);
+  EXPECT_EQ(c["grade"], "8");
+  auto b = ts.join("tea", "B");
+  for (int i = 0; i < 100 && card()["online"].size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(card()["online"].size(), 2u);
+  a->send(json{{"type", "cmd"}, {"clientID", "A"}, {"seq", 3},
+               {"cmd", {{"op", "set"}, {"block", "unit"}, {"field", "subject"}, {"value", "Chemistry"}}}});
+  a->expect("cmd");
+  c = card();
+  EXPECT_EQ(c["subject"], "Chemistry");
+  EXPECT_EQ(c["grade"], "8");
+  EXPECT_EQ(c["online"].size(), 2u);
+}
