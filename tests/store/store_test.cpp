@@ -209,7 +209,16 @@ struct closed_mark_case {
     if (ok && unit == 1) ++version;
     return ok;
   }
-  bool close(std::int64_t upto) { return snapshot_and_wait(*w, {1, upto, version, 1, "{}", false, true}); }
+  // A closing snapshot of unit 1 holding its first `ops` ops, up to row `upto`.
+  bool close(std::int64_t upto, std::uint64_t ops) { return snapshot_and_wait(*w, {1, upto, ops, 1, "{}", false, true}); }
+  bool close(std::int64_t upto) { return close(upto, version); }
+  // A load now reads the unit's last op from the op log: its snapshot is not marked closed.
+  void expect_load_reads_one_op_after_the_snapshot() {
+    auto loaded = unit_store(s).load(1);
+    EXPECT_FALSE(loaded.closed);
+    EXPECT_EQ(loaded.tail.size(), 1u);
+    EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+  }
   std::int64_t marked() {
     auto c = s.borrow();
     auto st = c->prepare("SELECT count(*) FROM snapshots WHERE unit_id = 1 AND closed = 1");
@@ -269,13 +278,9 @@ TEST(Store, AClosingSnapshotBehindALaterOpOfTheUnitIsNotMarkedClosed) {
   auto closing_upto = t.last;
   auto ops_then = t.version;
   ASSERT_TRUE(t.op());
-  ASSERT_TRUE(snapshot_and_wait(*t.w, {1, closing_upto, ops_then, 1, "{}", false, true}));
+  ASSERT_TRUE(t.close(closing_upto, ops_then));
   EXPECT_EQ(t.marked(), 0);
-  unit_store us(t.s);
-  auto loaded = us.load(1);
-  EXPECT_FALSE(loaded.closed);
-  EXPECT_EQ(loaded.tail.size(), 1u);
-  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+  t.expect_load_reads_one_op_after_the_snapshot();
 }
 
 // A failed commit rolls back the clearing of a mark; the writer must then still clear it with
@@ -306,12 +311,8 @@ TEST(Store, ALateOlderClosingSnapshotDoesNotHideTheNextOp) {
   ASSERT_TRUE(t.op());
   ASSERT_TRUE(t.close(t.last));  // the newer opening closes: marked
   ASSERT_EQ(t.marked(), 1);
-  ASSERT_TRUE(snapshot_and_wait(*t.w, {1, older_upto, older_ops, 1, "{}", false, true}));  // the older one, late
+  ASSERT_TRUE(t.close(older_upto, older_ops));  // the older one, late
   ASSERT_TRUE(t.op());  // the next opening's first op
   EXPECT_EQ(t.marked(), 0);
-  unit_store us(t.s);
-  auto loaded = us.load(1);
-  EXPECT_FALSE(loaded.closed);
-  EXPECT_EQ(loaded.tail.size(), 1u);
-  EXPECT_EQ(t.s.borrow()->integrity_check(), "ok");
+  t.expect_load_reads_one_op_after_the_snapshot();
 }
