@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "review/contribution_report.hpp"
+#include "store/unit_store.hpp"
 #include "text/coded_error.hpp"
 
 namespace coplan::review {
@@ -101,7 +102,8 @@ history_service::unit_history& history_service::refresh(const store::unit_record
   // A unit whose newest snapshot is marked closed has no op after it (the writer clears the mark
   // with the next op), so the op log is read only up to that snapshot, not to its end.
   std::int64_t tail_end = INT64_MAX;
-  auto cl = db->prepare("SELECT upto_op, closed FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
+  auto cl = db->prepare(std::string("SELECT upto_op, closed FROM snapshots WHERE unit_id = ?") + store::newest_snapshot_order +
+                        "LIMIT 1");
   cl.bind(1, unit.id);
   if (cl.step() && cl.int64(1) != 0) tail_end = cl.int64(0) + 1;
   read_ops(*db, h, tail_end);

@@ -2,6 +2,7 @@
 #include "store/op_log_writer.hpp"
 
 #include "log/event_log.hpp"
+#include "store/unit_store.hpp"
 
 #include <chrono>
 
@@ -62,7 +63,7 @@ void op_log_writer::run() {
       db.prepare("INSERT INTO snapshots(unit_id, upto_op, ops, created_at, data, keep, closed) VALUES (?,?,?,?,?,?,?)");
   auto clear_closed = db.prepare("UPDATE snapshots SET closed = 0 WHERE unit_id = ? AND closed = 1");
   auto newest_closed =
-      db.prepare("SELECT closed FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
+      db.prepare(std::string("SELECT closed FROM snapshots WHERE unit_id = ?") + newest_snapshot_order + "LIMIT 1");
   read_closed_marks(db);
   auto prune_snaps = db.prepare(
       "DELETE FROM snapshots WHERE unit_id = ? AND keep = 0 AND id < (SELECT min(id) FROM "
@@ -203,8 +204,8 @@ void op_log_writer::read_closed_marks(database& db) {
   for (auto& [id, u] : units_) u.closed = false;
   // Only the newest snapshot's mark counts (a unit's older snapshots keep theirs until pruned).
   auto st = db.prepare(
-      "SELECT s.unit_id FROM snapshots s WHERE s.closed = 1 AND s.id = (SELECT id FROM snapshots WHERE unit_id = "
-      "s.unit_id ORDER BY upto_op DESC, id DESC LIMIT 1)");
+      std::string("SELECT s.unit_id FROM snapshots s WHERE s.closed = 1 AND s.id = (SELECT id FROM snapshots WHERE unit_id = "
+                  "s.unit_id") + newest_snapshot_order + "LIMIT 1)");
   while (st.step()) units_[st.int64(0)].closed = true;
   marks_stale_ = false;
 }

@@ -30,8 +30,8 @@ loaded_unit unit_store::load(std::int64_t unit_id) {
   auto db = store_.borrow();
   loaded_unit out;
   {
-    auto st = db->prepare(
-        "SELECT data, upto_op, ops, closed FROM snapshots WHERE unit_id = ? ORDER BY upto_op DESC, id DESC LIMIT 1");
+    auto st = db->prepare(std::string("SELECT data, upto_op, ops, closed FROM snapshots WHERE unit_id = ?") +
+                          newest_snapshot_order + "LIMIT 1");
     st.bind(1, unit_id);
     if (!st.step()) throw std::runtime_error("unit " + std::to_string(unit_id) + " has no snapshot");
     out.snapshot = st.text(0);

@@ -11,6 +11,10 @@
 
 namespace coplan::store {
 
+// Which of a unit's snapshots is its newest, for every reader and for the op log writer's closed
+// marks (they must agree: a unit loads from this snapshot, and only its mark counts).
+inline constexpr const char* newest_snapshot_order = " ORDER BY upto_op DESC, id DESC ";
+
 struct loaded_unit {
   std::string snapshot;       // JSON written by unit_doc::to_json()
   std::int64_t upto_op = 0;   // last op id the snapshot includes
