@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake g++ make pkg-config gzip sqlite3
-          libboost1.81-dev libboost-program-options1.81-dev libsqlite3-dev nlohmann-json3-dev
+          libboost1.81-dev libboost-program-options1.81-dev libsqlite3-dev nlohmann-json3-dev libsimdjson-dev
           libsodium-dev libssl-dev openssl libmimalloc-dev libgtest-dev clang libclang-rt-14-dev chromium fonts-liberation poppler-utils)
 missing=()
 for p in "${packages[@]}"; do

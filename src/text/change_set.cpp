@@ -3,7 +3,9 @@
 #include "text/change_set.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "text/coded_error.hpp"
 #include "text/utf16.hpp"
@@ -27,6 +29,99 @@ std::int64_t length_of(const nlohmann::json& v, std::int64_t max_number) {
   if (s < 0) bad("lengths must be non-negative integers");
   if (s > max_number) throw coded_error("too_large", "change set length out of range");
   return s;
+}
+
+std::int64_t length_of(const simdjson::dom::element& v, std::int64_t max_number) {
+  std::int64_t s = 0;
+  std::uint64_t u = 0;
+  switch (v.type()) {
+    case simdjson::dom::element_type::INT64:
+      s = v.get_int64().value_unsafe();
+      if (s < 0) bad("lengths must be non-negative integers");
+      break;
+    case simdjson::dom::element_type::UINT64:
+      u = v.get_uint64().value_unsafe();
+      if (u > static_cast<std::uint64_t>(max_number)) throw coded_error("too_large", "change set length out of range");
+      return static_cast<std::int64_t>(u);
+    default:
+      bad("lengths must be non-negative integers");
+  }
+  if (s > max_number) throw coded_error("too_large", "change set length out of range");
+  return s;
+}
+
+// Builds a change set part by part as CodeMirror's JSON form lists them (n = keep n, [n] = delete
+// n, [n, "line", ...] = replace n by the lines joined with "\n"), for either JSON library's reader.
+class parts_reader {
+public:
+  parts_reader(std::size_t parts, std::int64_t max_insert) : max_insert_(max_insert) { sections_.reserve(parts * 2); }
+  void keep(std::int64_t len) {
+    sections_.push_back(len);
+    sections_.push_back(-1);
+  }
+  // Appends line number k (1 for the first) of a replacement to `text`.
+  void add_line(std::u16string& text, std::size_t k, std::string_view utf8) {
+    if (k > 1) text.push_back(u'\n');
+    text += utf8_to_utf16(utf8);
+  }
+  // Part number `index`: replace `len` by `text` (a deletion when it has no lines).
+  void replace(std::size_t index, std::int64_t len, bool has_lines, std::u16string text) {
+    if (!has_lines) {
+      sections_.push_back(len);
+      sections_.push_back(0);
+      return;
+    }
+    total_insert_ += static_cast<std::int64_t>(text.size());
+    if (total_insert_ > max_insert_) throw coded_error("too_large", "change set inserts too much text");
+    while (inserted_.size() < index) inserted_.emplace_back();
+    sections_.push_back(len);
+    sections_.push_back(static_cast<std::int64_t>(text.size()));
+    inserted_.push_back(std::move(text));
+  }
+  change_set finish() { return change_set(std::move(sections_), std::move(inserted_)); }
+
+private:
+  std::int64_t max_insert_;
+  std::int64_t total_insert_ = 0;
+  section_list sections_;
+  insert_list inserted_;
+};
+
+// Appends `text` as a JSON string, escaped exactly as nlohmann::json's dump() escapes it (so the
+// text form equals to_json().dump()). Throws coded_error("bad_unicode") on a lone surrogate.
+void append_json_string(std::string& out, std::u16string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char16_t c = text[i];
+    if (c >= 0x80) {
+      std::size_t j = i + 1;
+      while (j < text.size() && text[j] >= 0x80) ++j;
+      append_utf8(out, text.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    switch (c) {
+      case u'"': out += "\\\""; break;
+      case u'\\': out += "\\\\"; break;
+      case u'\b': out += "\\b"; break;
+      case u'\f': out += "\\f"; break;
+      case u'\n': out += "\\n"; break;
+      case u'\r': out += "\\r"; break;
+      case u'\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
 }
 
 // Mirrors addSection() of @codemirror/state.
@@ -112,38 +207,84 @@ private:
 
 change_set change_set::from_json(const nlohmann::json& j, std::int64_t max_number, std::int64_t max_insert) {
   if (!j.is_array()) bad("expected an array");
-  section_list sections;
-  insert_list inserted;
-  sections.reserve(j.size() * 2);
-  std::int64_t total_insert = 0;
+  parts_reader parts(j.size(), max_insert);
   for (std::size_t i = 0; i < j.size(); ++i) {
     const auto& part = j[i];
     if (part.is_number()) {
-      sections.push_back(length_of(part, max_number));
-      sections.push_back(-1);
+      parts.keep(length_of(part, max_number));
       continue;
     }
     if (!part.is_array() || part.empty()) bad("each part must be a number or an array");
     std::int64_t len = length_of(part[0], max_number);
-    if (part.size() == 1) {
-      sections.push_back(len);
-      sections.push_back(0);
-      continue;
-    }
     std::u16string text;
     for (std::size_t k = 1; k < part.size(); ++k) {
       if (!part[k].is_string()) bad("inserted lines must be strings");
-      if (k > 1) text.push_back(u'\n');
-      text += utf8_to_utf16(part[k].get_ref<const std::string&>());
+      parts.add_line(text, k, part[k].get_ref<const std::string&>());
     }
-    total_insert += static_cast<std::int64_t>(text.size());
-    if (total_insert > max_insert) throw coded_error("too_large", "change set inserts too much text");
-    while (inserted.size() < i) inserted.emplace_back();
-    sections.push_back(len);
-    sections.push_back(static_cast<std::int64_t>(text.size()));
-    inserted.push_back(std::move(text));
+    parts.replace(i, len, part.size() > 1, std::move(text));
   }
-  return change_set(std::move(sections), std::move(inserted));
+  return parts.finish();
+}
+
+change_set change_set::from_simdjson(const simdjson::dom::element& j, std::int64_t max_number, std::int64_t max_insert) {
+  simdjson::dom::array array;
+  if (j.get(array)) bad("expected an array");
+  parts_reader parts(array.size(), max_insert);
+  std::size_t i = 0;
+  for (simdjson::dom::element part : array) {
+    simdjson::dom::array replace;
+    if (part.is_number()) {
+      parts.keep(length_of(part, max_number));
+    } else if (part.get(replace) || replace.size() == 0) {
+      bad("each part must be a number or an array");
+    } else {
+      std::int64_t len = 0;
+      std::u16string text;
+      std::size_t k = 0;
+      for (simdjson::dom::element line : replace) {
+        if (k == 0) {
+          len = length_of(line, max_number);
+        } else {
+          std::string_view utf8;
+          if (line.get(utf8)) bad("inserted lines must be strings");
+          parts.add_line(text, k, utf8);
+        }
+        ++k;
+      }
+      parts.replace(i, len, k > 1, std::move(text));
+    }
+    ++i;
+  }
+  return parts.finish();
+}
+
+std::string change_set::to_json_text() const {
+  std::string out;
+  out.reserve(2 + sections_.size() * 4);
+  out.push_back('[');
+  for (std::size_t i = 0; i < sections_.size(); i += 2) {
+    if (i) out.push_back(',');
+    std::int64_t len = sections_[i], ins = sections_[i + 1];
+    if (ins < 0) {
+      out += std::to_string(len);
+      continue;
+    }
+    out.push_back('[');
+    out += std::to_string(len);
+    if (ins > 0) {
+      std::u16string_view t = inserted(i >> 1);
+      for (;;) {
+        auto nl = t.find(u'\n');
+        out.push_back(',');
+        append_json_string(out, t.substr(0, nl));
+        if (nl == std::u16string_view::npos) break;
+        t.remove_prefix(nl + 1);
+      }
+    }
+    out.push_back(']');
+  }
+  out.push_back(']');
+  return out;
 }
 
 nlohmann::json change_set::to_json() const {
@@ -261,12 +402,26 @@ std::int64_t change_set::map_pos(std::int64_t pos, int assoc) const {
 
 // Port of mapSet(setA, setB, before, mkSet=true).
 change_set change_set::map(const change_set& other, bool before) const {
-  if (other.empty()) return *this;
+  change_set out;
+  map_into(other, before, out);
+  return out;
+}
+
+void change_set::map_into(const change_set& other, bool before, change_set& out) const {
+  if (&out == this || &out == &other) throw std::invalid_argument("change_set::map_into: out must be a third change set");
+  if (other.empty()) {
+    out = *this;
+    return;
+  }
   // mapSet never ends on some sets of different lengths (e.g. [[1,"x"]] over [[3]]; CodeMirror
   // loops too), and a stale push is mapped before it is checked against the document.
   if (length() != other.length()) throw coded_error("length_mismatch", "mismatched change set lengths");
-  section_list sections;
-  insert_list insert;
+  // Written straight into `out`, whose storage is reused: moving a change set copies its inline
+  // sections and texts, and a rebase maps thousands of times a second.
+  section_list& sections = out.sections_;
+  insert_list& insert = out.inserted_;
+  sections.clear();
+  insert.clear();
   reserve_for(sections, *this, other);
   section_iter a(*this), b(other);
   for (std::int64_t inserted = -1;;) {
@@ -313,7 +468,7 @@ change_set change_set::map(const change_set& other, bool before) const {
       inserted = static_cast<std::int64_t>(a.i);
       a.forward(a.len - left);
     } else if (a.done() && b.done()) {
-      return change_set(std::move(sections), std::move(insert));
+      return;
     } else {
       throw coded_error("length_mismatch", "mismatched change set lengths");
     }

@@ -9,6 +9,10 @@
 #include <boost/container/small_vector.hpp>
 #include <nlohmann/json_fwd.hpp>
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace coplan::text {
 
 // A change set's section pairs and inserted texts. Most change sets (one edit somewhere in a
@@ -27,7 +31,11 @@ public:
   // lines joined with "\n". Throws coded_error("bad_changes" | "bad_unicode" | "too_large").
   // `max_number` bounds every length; `max_insert` bounds the total inserted UTF-16 units.
   static change_set from_json(const nlohmann::json& j, std::int64_t max_number, std::int64_t max_insert);
+  // The same, read from simdjson's DOM (client messages are parsed with simdjson).
+  static change_set from_simdjson(const simdjson::dom::element& j, std::int64_t max_number, std::int64_t max_insert);
   nlohmann::json to_json() const;
+  // to_json().dump(), written directly (no JSON value built): the form stored and broadcast.
+  std::string to_json_text() const;
   static change_set empty_of(std::int64_t length);
   // The change set turning `from` into `to` by replacing only the part between their common
   // prefix and suffix (so unchanged text keeps its authors); never cuts a surrogate pair.
@@ -47,6 +55,8 @@ public:
 
   // Change set applying to the document after `other`; `before` orders this one first at ties.
   change_set map(const change_set& other, bool before = false) const;
+  // The same, written into `out` (neither this nor `other`), reusing its storage.
+  void map_into(const change_set& other, bool before, change_set& out) const;
   // This change set followed by `other` (which starts in this one's result).
   change_set compose(const change_set& other) const;
 

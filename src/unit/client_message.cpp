@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "text/coded_error.hpp"
 
@@ -12,90 +13,82 @@ namespace coplan::unit {
 namespace {
 
 using nlohmann::json;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
 
 [[noreturn]] void bad(const std::string& why) { throw coded_error("bad_message", why); }
 
-constexpr std::size_t max_nesting = 32;  // arrays and objects in one message
+// Arrays and objects in one message nest at most this deep: a valid message nests 5 deep (push,
+// updates, update, changes, part). Copying a value (a command's "value") recurses once a level, so
+// 1 MiB of brackets overflowed the stack; simdjson refuses deeper documents while parsing.
+constexpr std::size_t max_nesting = 32;
 
-const json& member(const json& j, const char* name) {
-  auto it = j.find(name);
-  if (it == j.end()) bad(std::string("missing \"") + name + "\"");
-  return *it;
+element member(const element& j, const char* name) {
+  element v;
+  if (j.at_key(name).get(v)) bad(std::string("missing \"") + name + "\"");
+  return v;
 }
 
-std::string string_of(const json& j, const char* name, std::size_t max) {
-  const auto& v = member(j, name);
-  if (!v.is_string()) bad(std::string("\"") + name + "\" must be a string");
-  const auto& s = v.get_ref<const std::string&>();
+bool has_member(const element& j, const char* name) { return !j.at_key(name).error(); }
+
+std::string_view string_of(const element& v, const char* name, std::size_t max) {
+  std::string_view s;
+  if (v.get(s)) bad(std::string("\"") + name + "\" must be a string");
   if (s.size() > max) bad(std::string("\"") + name + "\" is too long");
   return s;
 }
 
-std::uint64_t count_of(const json& v, const char* name) {
-  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+std::uint64_t count_of(const element& v, const char* name) {
+  std::uint64_t n = 0;
+  if (v.type() == element_type::UINT64) {
+    n = v.get_uint64().value_unsafe();
+  } else if (v.type() == element_type::INT64 && v.get_int64().value_unsafe() >= 0) {
+    n = static_cast<std::uint64_t>(v.get_int64().value_unsafe());
+  } else {
     bad(std::string("\"") + name + "\" must be a non-negative integer");
-  auto n = v.get<std::uint64_t>();
+  }
   if (n > (std::uint64_t{1} << 53)) bad(std::string("\"") + name + "\" is out of range");
   return n;
 }
 
-// How deeply arrays and objects nest in `text`, which has parsed as JSON.
-std::size_t nesting_of(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
-std::string client_id_of(const json& j, const char* name) {
-  auto id = string_of(j, name, 64);
+std::string client_id_of(const element& j, const char* name) {
+  std::string id(string_of(member(j, name), name, 64));
   if (!valid_client_id(id)) bad("client ids are 1–64 printable ASCII characters");
   return id;
 }
 
-client_message parse_push(const json& j, const unit_limits& limits) {
+client_message parse_push(const element& j, const unit_limits& limits) {
   push_msg m;
-  m.stream = string_of(j, "stream", 100);
+  m.stream = string_of(member(j, "stream"), "stream", 100);
   m.version = count_of(member(j, "version"), "version");
-  const auto& ups = member(j, "updates");
-  if (!ups.is_array() || ups.empty()) bad("\"updates\" must be a non-empty array");
+  simdjson::dom::array ups;
+  if (member(j, "updates").get(ups) || ups.size() == 0) bad("\"updates\" must be a non-empty array");
   if (ups.size() > limits.max_updates_per_push) throw coded_error("too_large", "too many updates in one push");
-  for (const auto& u : ups) {
+  m.updates.reserve(ups.size());
+  for (element u : ups) {
     if (!u.is_object()) bad("each update must be an object");
     incoming_update iu;
     iu.client_id = client_id_of(u, "clientID");
-    if (u.contains("seq")) iu.seq = count_of(u.at("seq"), "seq");
-    const auto& changes = member(u, "changes");
-    iu.changes = text::change_set::from_json(changes, limits.max_field_length, limits.max_field_length);
-    iu.changes_json = changes.dump();
+    if (has_member(u, "seq")) iu.seq = count_of(member(u, "seq"), "seq");
+    iu.changes = text::change_set::from_simdjson(member(u, "changes"), limits.max_field_length, limits.max_field_length);
+    iu.changes_json = iu.changes.to_json_text();
     m.updates.push_back(std::move(iu));
   }
   return m;
 }
 
-client_message parse_command(const json& j, const unit_limits&) {
+client_message parse_command(const element& j, const unit_limits&) {
   command_msg m;
   m.client_id = client_id_of(j, "clientID");
   m.seq = count_of(member(j, "seq"), "seq");
-  m.cmd = command::from_json(member(j, "cmd"));
+  // Commands are few and small: their value goes to nlohmann::json, as commands are written.
+  m.cmd = command::from_json(json::parse(simdjson::minify(member(j, "cmd"))));
   return m;
 }
 
-client_message parse_presence(const json& j, const unit_limits&) {
+client_message parse_presence(const element& j, const unit_limits&) {
   presence_msg m;
-  if (j.contains("stream") && !j.at("stream").is_null()) m.stream = string_of(j, "stream", 100);
+  if (has_member(j, "stream") && !member(j, "stream").is_null()) m.stream = string_of(member(j, "stream"), "stream", 100);
   if (!m.stream.empty()) {
     m.anchor = static_cast<std::int64_t>(count_of(member(j, "anchor"), "anchor"));
     m.head = static_cast<std::int64_t>(count_of(member(j, "head"), "head"));
@@ -103,29 +96,60 @@ client_message parse_presence(const json& j, const unit_limits&) {
   return m;
 }
 
-client_message parse_hello(const json& j, const unit_limits&) {
+client_message parse_hello(const element& j, const unit_limits&) {
   hello_msg m;
   m.client_id = client_id_of(j, "clientID");
-  if (j.contains("streams")) {
-    const auto& s = j.at("streams");
-    if (!s.is_object()) bad("\"streams\" must be an object");
+  if (has_member(j, "streams")) {
+    simdjson::dom::object s;
+    if (member(j, "streams").get(s)) bad("\"streams\" must be an object");
     if (s.size() > 10'000) throw coded_error("too_large", "too many streams");
-    for (const auto& [k, v] : s.items()) m.streams[k] = count_of(v, "version");
+    for (auto [k, v] : s) m.streams[std::string(k)] = count_of(v, "version");
   }
-  if (j.contains("batch")) {
-    if (!j.at("batch").is_boolean()) bad("\"batch\" must be true or false");
-    m.batch = j.at("batch").get<bool>();
+  if (has_member(j, "batch")) {
+    bool batch = false;
+    if (member(j, "batch").get(batch)) bad("\"batch\" must be true or false");
+    m.batch = batch;
   }
   return m;
 }
 
-client_message parse_ping(const json&, const unit_limits&) { return ping_msg{}; }
+client_message parse_ping(const element&, const unit_limits&) { return ping_msg{}; }
+
+// Why simdjson refused `text`, as the error codes clients have always seen: nlohmann::json names
+// the fault (invalid JSON, or invalid Unicode such as a lone \u surrogate escape); a number it can
+// read but simdjson cannot hold (an integer beyond 64 bits) is out of range, as is one too large
+// for a double.
+[[noreturn]] void refuse(simdjson::error_code error, std::string_view text) {
+  if (error == simdjson::DEPTH_ERROR) bad("the message nests too deeply");
+  if (error == simdjson::UTF8_ERROR) throw coded_error("bad_unicode", "message text is not valid Unicode");
+  try {
+    auto parsed = json::parse(text);
+    (void)parsed;
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    if (what.find("UTF-8") != std::string::npos || what.find("surrogate") != std::string::npos)
+      throw coded_error("bad_unicode", "message text is not valid Unicode");
+    throw coded_error("bad_json", "message is not valid JSON");
+  } catch (const json::out_of_range&) {
+  }
+  bad("a number in the message is out of range");
+}
+
+// One parser per thread, kept between messages so its buffers are reused.
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    if (p.allocate(64 * 1024, max_nesting)) throw std::bad_alloc();
+    return p;
+  }();
+  return parser;
+}
 
 // The one table of message types: the parser dispatches on it and client_message_types() (which
 // the authorization-matrix test walks) is read from it, so a new type cannot be left out of either.
 struct message_kind {
   std::string_view type;
-  client_message (*parse)(const json& j, const unit_limits& limits);
+  client_message (*parse)(const element& j, const unit_limits& limits);
 };
 
 const std::vector<message_kind>& message_kinds() {
@@ -153,24 +177,12 @@ bool valid_client_id(const std::string& id) {
 }
 
 client_message parse_client_message(std::string_view text, const unit_limits& limits) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann rejects invalid UTF-8 and lone \u surrogate escapes while parsing.
-    std::string what = e.what();
-    if (what.find("UTF-8") != std::string::npos || what.find("surrogate") != std::string::npos)
-      throw coded_error("bad_unicode", "message text is not valid Unicode");
-    throw coded_error("bad_json", "message is not valid JSON");
-  } catch (const json::out_of_range&) {
-    // A number too large for a double (1e400): valid JSON syntax, but no value we could hold.
-    bad("a number in the message is out of range");
-  }
-  // A valid message nests 5 deep at most (push, updates, update, changes, part). Copying a value
-  // (a command's "value") recurses once a level, so 1 MiB of brackets overflowed the stack.
-  if (nesting_of(text) > max_nesting) bad("the message nests too deeply");
+  // nlohmann::json, which parsed messages before simdjson, skipped a UTF-8 byte order mark.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  element j;
+  if (auto error = thread_parser().parse(text.data(), text.size()).get(j)) refuse(error, text);
   if (!j.is_object()) bad("a message must be a JSON object");
-  auto type = string_of(j, "type", 32);
+  auto type = string_of(member(j, "type"), "type", 32);
   for (const auto& k : message_kinds())
     if (k.type == type) return k.parse(j, limits);
   throw coded_error("unknown_type", "unknown message type");

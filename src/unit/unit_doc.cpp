@@ -98,20 +98,38 @@ void unit_doc::rebase(std::vector<incoming_update>& updates, const std::vector<s
   // (StreamPeer.onUpdates): its own update at the head of the queue is confirmed and dropped;
   // anyone else's is mapped through every pending update. Mapping over each update in turn (not
   // over their composition) matters: CodeMirror's map is not compositional when insertions tie.
+  //
+  // While mapped, the pending changes live in `mine` and each step writes into `next` (then the
+  // two vectors swap), so no change set is moved per step: every map writes into reused storage.
+  std::size_t first = 0;  // the updates before it were confirmed by `over` and are dropped
+  std::size_t base = 0;   // mine[k] holds the changes of updates[base + k]
+  std::vector<text::change_set> mine, next;
+  text::change_set theirs[2];
   for (const auto& o : over) {
-    if (updates.empty()) return;
-    if (updates.front().client_id == o->client_id) {
-      updates.erase(updates.begin());
+    if (first == updates.size()) break;
+    if (updates[first].client_id == o->client_id) {
+      ++first;
       continue;
     }
-    text::change_set theirs = o->changes;
-    for (auto& u : updates) {
-      auto mapped = u.changes.map(theirs);
-      theirs = theirs.map(u.changes, true);
-      u.changes = std::move(mapped);
-      u.changes_json.clear();  // rewritten from the rebased changes
+    if (mine.empty()) {
+      base = first;
+      for (std::size_t i = first; i < updates.size(); ++i) mine.push_back(std::move(updates[i].changes));
+      next.resize(mine.size());
     }
+    int t = 0;
+    theirs[t] = o->changes;
+    for (std::size_t k = first - base; k < mine.size(); ++k) {
+      mine[k].map_into(theirs[t], false, next[k]);
+      theirs[t].map_into(mine[k], true, theirs[1 - t]);
+      t = 1 - t;
+    }
+    mine.swap(next);  // entries below first - base are confirmed ones, never read again
   }
+  for (std::size_t i = std::max(first, base); i < updates.size() && !mine.empty(); ++i) {
+    updates[i].changes = std::move(mine[i - base]);
+    updates[i].changes_json.clear();  // rewritten from the rebased changes
+  }
+  updates.erase(updates.begin(), updates.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
 void unit_doc::remember(text_stream& s, std::shared_ptr<const text_update> u) {
@@ -166,7 +184,7 @@ unit_doc::push_outcome unit_doc::push(const std::string& stream, std::uint64_t v
     tu->seq = u.seq;
     tu->author = author;
     tu->time = time;
-    tu->changes_json = u.changes_json.empty() ? u.changes.to_json().dump() : std::move(u.changes_json);
+    tu->changes_json = u.changes_json.empty() ? u.changes.to_json_text() : std::move(u.changes_json);
     tu->changes = std::move(u.changes);
     accepted.push_back(tu);
     remember(s, std::move(tu));

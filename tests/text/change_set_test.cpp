@@ -1,7 +1,10 @@
 // Tests for change_set: JSON parse/validate, apply to text, compose and map on known cases.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "support/code_of.hpp"
 #include "text/change_set.hpp"
@@ -40,6 +43,46 @@ TEST(ChangeSet, ParsesAndWritesCodeMirrorJson) {
   EXPECT_EQ(c.new_length(), 9);
   EXPECT_EQ(c.inserted_length(), 3);
   EXPECT_EQ(c.deleted_length(), 1);
+}
+
+// The reader of client messages (simdjson) and the reader of stored ops (nlohmann) accept the same
+// change sets and refuse the same ones with the same codes.
+TEST(ChangeSet, SimdjsonAndNlohmannReadersAgree) {
+  auto both = [](const std::string& s, std::int64_t max_number, std::int64_t max_insert) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    EXPECT_FALSE(parser.parse(s).get(e)) << s;
+    std::string a, b, code_a, code_b;
+    code_a = code_of([&] { a = change_set::from_json(json::parse(s), max_number, max_insert).to_json_text(); });
+    code_b = code_of([&] { b = change_set::from_simdjson(e, max_number, max_insert).to_json_text(); });
+    EXPECT_EQ(code_a, code_b) << s;
+    EXPECT_EQ(a, b) << s;
+  };
+  for (const char* s : {R"([5,[0,"hi"],3])", R"([[2],4])", R"([[3,"a","b"]])", R"([])", R"([[0,"x"]])", R"([[0,""]])",
+                        R"([[0,"\u0001\"\\/é😀"]])", R"({})", R"("x")", R"([-1])", R"([1.5])", R"([[]])", R"([["a"]])",
+                        R"([[1,2]])", R"([null])", R"([[1,"a",3]])", R"([true])", "[1e30]", "[18446744073709551615]",
+                        "[9223372036854775807]", R"([[0,"abcdef"]])", "[101]"})
+    both(s, 100, 5);
+}
+
+// to_json_text() is what is stored and broadcast; it must be exactly to_json().dump().
+TEST(ChangeSet, JsonTextIsExactlyTheDumpOfToJson) {
+  std::mt19937 rng(7);
+  const std::u16string alphabet = u"ab \"\\/\n\t\r\b\f\x01\x1f\x7f\u00e9\u4e2d";
+  for (int round = 0; round < 2000; ++round) {
+    std::u16string doc;
+    for (int i = static_cast<int>(rng() % 20); i > 0; --i) doc += alphabet[rng() % alphabet.size()];
+    std::u16string text;
+    for (int i = static_cast<int>(rng() % 12); i > 0; --i) {
+      if (rng() % 9 == 0) text += u"\U0001F600";
+      else text += alphabet[rng() % alphabet.size()];
+    }
+    auto from = static_cast<std::int64_t>(rng() % (doc.size() + 1));
+    auto to = from + static_cast<std::int64_t>(rng() % (doc.size() - from + 1));
+    auto c = change_set::replace(static_cast<std::int64_t>(doc.size()), from, to, text);
+    ASSERT_EQ(c.to_json_text(), c.to_json().dump());
+  }
+  EXPECT_EQ(parse(R"([[0,"a\u0001\"b"],2,[1]])").to_json_text(), R"([[0,"a\u0001\"b"],2,[1]])");
 }
 
 TEST(ChangeSet, AppliesAscii) {

@@ -98,3 +98,45 @@ TEST(ClientMessage, DeeplyNestedValueIsRefusedInsteadOfOverflowingTheStack) {
   EXPECT_EQ(code_of(R"({"type":"ping","x":)" + std::string(32, '[') + std::string(32, ']') + "}"), "bad_message");
   EXPECT_EQ(code_of(R"({"type":"ping","x":)" + std::string(31, '[') + std::string(31, ']') + "}"), "");
 }
+
+// Pushes are read with simdjson and their changes stored and broadcast in one canonical form, not
+// as the client spaced or escaped them.
+TEST(ClientMessage, ChangesAreKeptInCanonicalForm) {
+  auto m = parse_client_message(
+      "{ \"updates\" : [ {\"changes\": [ 2 , [0, \"\\u0068i\\u00e9\"] ], \"clientID\":\"x\"} ], \"version\":0, "
+      "\"stream\":\"s\", \"type\":\"push\" }",
+      {});
+  const auto& p = std::get<push_msg>(m);
+  ASSERT_EQ(p.updates.size(), 1u);
+  EXPECT_EQ(p.updates[0].changes_json, "[2,[0,\"hi\u00e9\"]]");
+  EXPECT_EQ(p.updates[0].seq, 0u);
+}
+
+// What simdjson refuses gets the codes nlohmann's parser gave: an integer beyond 64 bits (which
+// nlohmann read as a double) is out of range, like 1e400; a UTF-8 byte order mark is skipped, as
+// nlohmann skipped it.
+TEST(ClientMessage, ValuesSimdjsonCannotHoldAreBadMessages) {
+  EXPECT_EQ(code_of(R"({"type":"ping","x":123456789012345678901234567890})"), "bad_message");
+  EXPECT_EQ(code_of(R"({"type":"ping","x":18446744073709551615})"), "");
+  EXPECT_EQ(code_of(R"({"type":"ping","x":"\ud800"})"), "bad_unicode");
+  EXPECT_EQ(code_of(R"({"type":"ping","x":"\q"})"), "bad_json");
+  EXPECT_EQ(code_of(R"({"type":"ping","x":01})"), "bad_json");
+  EXPECT_EQ(code_of("\xEF\xBB\xBF{\"type\":\"ping\"}"), "");
+  EXPECT_EQ(code_of("\xEF\xBB\xBF"), "bad_json");
+  EXPECT_EQ(code_of(R"({"type":"cmd","clientID":"x","seq":1,"cmd":{"op":"remove_block","id":"abcdef","n":0.1}})"), "");
+}
+
+// One parser serves every message of a thread: a large message, then small ones, then an invalid
+// one, then a valid one again, each read on its own.
+TEST(ClientMessage, TheThreadsParserIsReusedSafely) {
+  std::string big(900'000, 'x');
+  auto m = parse_client_message(R"({"type":"push","stream":"s","version":0,"updates":[{"clientID":"x","changes":[[0,")" + big +
+                                    R"("]]}]})",
+                                {});
+  EXPECT_EQ(std::get<push_msg>(m).updates[0].changes.inserted_length(), 900'000);
+  EXPECT_EQ(code_of("{"), "bad_json");
+  auto p = std::get<push_msg>(parse_client_message(
+      R"({"type":"push","stream":"t","version":2,"updates":[{"clientID":"y","changes":[1,[0,"z"]]}]})", {}));
+  EXPECT_EQ(p.stream, "t");
+  EXPECT_EQ(p.updates[0].changes_json, R"([1,[0,"z"]])");
+}

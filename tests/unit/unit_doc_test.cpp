@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 
 #include "support/traces.hpp"
 #include "support/code_of.hpp"
@@ -75,6 +76,78 @@ TEST(UnitDoc, StalePushIsRebasedLikeCodeMirrorAndNeverAppliedTwice) {
   EXPECT_TRUE(acc.empty());
   // A stale push whose lengths do not fit its version is an error, not a guess.
   EXPECT_EQ(code_of([&] { d.push("unit.goals", 1, {insert(9, 0, u"x", "d")}, 3, 0, acc); }), "length_mismatch");
+}
+
+// rebase() maps the pending changes into reused buffers (no change set moved per step). It must
+// give exactly what the plain form gives (each pending change mapped over each update in turn,
+// the client's own updates confirming the head of its queue), which tests/web/changeset-diff
+// checks against @codemirror/collab; here also with the client's own updates arriving between
+// other clients' ones, as after a reconnect.
+TEST(UnitDoc, RebaseIntoReusedBuffersEqualsMappingStepByStep) {
+  auto reference = [](std::vector<incoming_update>& updates, const std::vector<std::shared_ptr<const text_update>>& over) {
+    for (const auto& o : over) {
+      if (updates.empty()) return;
+      if (updates.front().client_id == o->client_id) {
+        updates.erase(updates.begin());
+        continue;
+      }
+      text::change_set theirs = o->changes;
+      for (auto& u : updates) {
+        auto mapped = u.changes.map(theirs);
+        theirs = theirs.map(u.changes, true);
+        u.changes = std::move(mapped);
+      }
+    }
+  };
+  std::mt19937 rng(11);
+  auto random_changes = [&](std::int64_t len) {
+    auto from = static_cast<std::int64_t>(rng() % static_cast<std::uint32_t>(len + 1));
+    auto to = from + static_cast<std::int64_t>(rng() % static_cast<std::uint32_t>(len - from + 1));
+    std::u16string ins(rng() % 3, u'a' + static_cast<char16_t>(rng() % 3));
+    if (from == to && ins.empty()) ins = u"q";
+    return text::change_set::replace(len, from, to, ins);
+  };
+  int confirmations_after_others = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    auto base = static_cast<std::int64_t>(rng() % 12);
+    std::vector<incoming_update> mine;
+    for (auto len = base, k = 1 + static_cast<std::int64_t>(rng() % 4); k > 0; --k) {
+      auto c = random_changes(len);
+      len = c.new_length();
+      mine.push_back({"x", 0, std::move(c), "stale"});
+    }
+    // What the server accepted since: other clients' updates and, at any point, the head of x's
+    // queue (as the reference holds it then: rebased over everything before it).
+    std::vector<std::shared_ptr<const text_update>> over;
+    auto pending = mine;
+    auto server_len = base;
+    bool other_seen = false;
+    for (int k = static_cast<int>(rng() % 7); k > 0; --k) {
+      auto u = std::make_shared<text_update>();
+      if (!pending.empty() && rng() % 3 == 0) {
+        u->client_id = "x";
+        u->changes = pending.front().changes;
+        confirmations_after_others += other_seen;
+      } else {
+        u->client_id = rng() % 2 ? "y" : "z";
+        u->changes = random_changes(server_len);
+        other_seen = true;
+      }
+      server_len = u->changes.new_length();
+      over.push_back(u);
+      reference(pending, {u});
+    }
+    auto got = mine;
+    unit_doc::rebase(got, over);
+    ASSERT_EQ(got.size(), pending.size()) << "round " << round;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i].changes.to_json_text(), pending[i].changes.to_json_text()) << "round " << round << " update " << i;
+      // A rebased update's stored form is rewritten from its changes; one left as sent keeps it.
+      bool moved = !(got[i].changes == mine[mine.size() - got.size() + i].changes);
+      if (moved) EXPECT_TRUE(got[i].changes_json.empty());
+    }
+  }
+  EXPECT_GT(confirmations_after_others, 1000);
 }
 
 TEST(UnitDoc, MultiUpdatePushIsAtomic) {
