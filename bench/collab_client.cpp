@@ -26,34 +26,31 @@ std::optional<std::string> collab_client::next_push(std::size_t max_updates) {
   std::size_t n = std::min(max_updates, unconfirmed_.size());
   for (std::size_t i = 0; i < n; ++i)
     m += std::string(i ? "," : "") + "{\"clientID\":" + nlohmann::json(client_id_).dump() + ",\"seq\":" +
-         std::to_string(unconfirmed_[i].seq) + ",\"changes\":" + unconfirmed_[i].changes.to_json().dump() + "}";
+         std::to_string(unconfirmed_[i].seq) + ",\"changes\":" + unconfirmed_[i].changes.to_json_text() + "}";
   m += "]}";
   in_flight_ = true;
   return m;
 }
 
 std::vector<std::uint64_t> collab_client::receive(std::uint64_t first, const nlohmann::json& updates) {
-  std::vector<std::uint64_t> confirmed;
-  if (first > version_) throw std::runtime_error("missing updates");
-  // One update at a time, as the browser does (see StreamPeer.onUpdates).
-  for (std::size_t i = static_cast<std::size_t>(version_ - first); i < updates.size(); ++i) {
-    const auto& u = updates[i];
-    ++version_;
-    if (!unconfirmed_.empty() && u["clientID"] == client_id_) {
-      confirmed.push_back(unconfirmed_.front().seq);
-      unconfirmed_.pop_front();
-      continue;
-    }
-    auto theirs = text::change_set::from_json(u["changes"], 1 << 30, 1 << 30);
-    for (auto& p : unconfirmed_) {
-      auto mapped = p.changes.map(theirs);
-      theirs = theirs.map(p.changes, true);
-      p.changes = std::move(mapped);
-    }
-    doc_.validate(theirs);
-    doc_.apply(theirs);
+  return receive(
+      first, updates, [](const nlohmann::json& u) -> const std::string& { return u["clientID"].get_ref<const std::string&>(); },
+      [](const nlohmann::json& u) { return text::change_set::from_json(u["changes"], 1 << 30, 1 << 30); });
+}
+
+void collab_client::apply_remote(text::change_set theirs) {
+  // Two buffers for `theirs`, written in turn by map_into, and one for the mapped pending change.
+  text::change_set other, mapped;
+  text::change_set* t = &theirs;
+  text::change_set* u = &other;
+  for (auto& p : unconfirmed_) {
+    p.changes.map_into(*t, false, mapped);
+    t->map_into(p.changes, true, *u);
+    std::swap(t, u);
+    p.changes = std::move(mapped);  // map_into clears `mapped` before its next use
   }
-  return confirmed;
+  doc_.validate(*t);
+  doc_.apply(*t);
 }
 
 void collab_client::pushed(bool ok) { in_flight_ = false; }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,28 @@ public:
   // The server's updates, starting at version `first`. Returns the sequence numbers of our own
   // updates they confirmed.
   std::vector<std::uint64_t> receive(std::uint64_t first, const nlohmann::json& updates);
+  // The same over any range of updates (the load generator reads them with simdjson):
+  // client_id_of(u) gives an update's client id, changes_of(u) its change set (only asked for the
+  // updates of other clients).
+  template <class Updates, class ClientIdOf, class ChangesOf>
+  std::vector<std::uint64_t> receive(std::uint64_t first, const Updates& updates, ClientIdOf&& client_id_of,
+                                     ChangesOf&& changes_of) {
+    std::vector<std::uint64_t> confirmed;
+    if (first > version_) throw std::runtime_error("missing updates");
+    std::uint64_t v = first;
+    // One update at a time, as the browser does (see StreamPeer.onUpdates).
+    for (const auto& u : updates) {
+      if (v++ < version_) continue;
+      ++version_;
+      if (!unconfirmed_.empty() && client_id_of(u) == client_id_) {
+        confirmed.push_back(unconfirmed_.front().seq);
+        unconfirmed_.pop_front();
+        continue;
+      }
+      apply_remote(changes_of(u));
+    }
+    return confirmed;
+  }
   void pushed(bool ok);
   // The connection dropped: whatever was in flight is answered (or not) on the next one.
   void disconnected() { in_flight_ = false; }
@@ -47,6 +70,9 @@ public:
   bool in_flight() const { return in_flight_; }
 
 private:
+  // Another client's update: rebases the unconfirmed updates over it and applies it.
+  void apply_remote(text::change_set theirs);
+
   std::string stream_;
   std::string client_id_;
   std::uint64_t version_ = 0;

@@ -2,6 +2,7 @@
 #include "coplan_load_client.hpp"
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "text/utf16.hpp"
 
@@ -35,7 +36,17 @@ void coplan_load_client::on_open() {
 
 void coplan_field_state::type_token(std::uint64_t token) {
   auto ins = text::utf8_to_utf16(load_connection::token_text(token));
-  collab.edit(text::change_set::replace(static_cast<std::int64_t>(collab.text().size()), 0, 0, ins));
+  auto length = static_cast<std::int64_t>(collab.text().size());
+  auto edit = text::change_set::replace(length, 0, 0, ins);
+  // A long run of the contention workload (ten editors, 17,000 edits a second) would fill the
+  // field up to its limit (a million characters; the server refuses more): past max_length, each
+  // edit also removes as many characters as it types, right after them (typing stays in one
+  // place, and the removed ones are earlier tokens, already counted when they arrived).
+  if (max_length > 0 && length > max_length) {
+    auto n = static_cast<std::int64_t>(ins.size());
+    edit = text::change_set::replace(length, 0, n, ins);
+  }
+  collab.edit(std::move(edit));
   unconfirmed_tokens.push_back(token);
 }
 
@@ -59,6 +70,10 @@ void coplan_load_client::flush(coplan_field_state& f) {
 std::optional<std::string> coplan_load_client::text() const { return fields_.front()->collab.text().to_utf8(); }
 
 coplan_field_state* coplan_load_client::field(const json& stream) {
+  return stream.is_string() ? field(std::string_view(stream.get_ref<const std::string&>())) : nullptr;
+}
+
+coplan_field_state* coplan_load_client::field(std::string_view stream) {
   for (auto& f : fields_)
     if (stream == f->collab.stream()) return f.get();
   return nullptr;
@@ -73,13 +88,73 @@ void inserted_strings(const json& changes, F&& f) {
       for (std::size_t i = 1; i < part.size(); ++i)
         if (part[i].is_string()) f(part[i].get_ref<const std::string&>());
 }
+
+
+// The same, read with simdjson.
+template <class F>
+void inserted_strings(simdjson::dom::element changes, F&& f) {
+  simdjson::dom::array parts;
+  if (changes.get(parts)) return;
+  for (simdjson::dom::element part : parts) {
+    simdjson::dom::array lines;
+    if (part.get(lines)) continue;
+    bool first = true;
+    for (simdjson::dom::element line : lines) {
+      std::string_view s;
+      if (!first && !line.get(s)) f(s);
+      first = false;
+    }
+  }
+}
+
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
 }  // namespace
 
+// Frames are read with simdjson: `updates`, nearly every message under load, is handled from
+// simdjson's document; the rest (welcome, command answers, errors) as nlohmann::json values.
 void coplan_load_client::on_message(std::string_view message) {
-  auto frame = json::parse(message);
+  simdjson::dom::element frame;
+  if (auto error = thread_parser().parse(message.data(), message.size()).get(frame)) {
+    if (events().failed) events().failed(*this, std::string("bad_json: ") + simdjson::error_message(error));
+    return;
+  }
   // A batched frame (hello "batch": true) holds an array of messages.
-  if (!frame.is_array()) return handle(frame);
-  for (const auto& m : frame) handle(m);
+  simdjson::dom::array messages;
+  if (frame.get(messages)) return handle_element(frame);
+  for (simdjson::dom::element m : messages) handle_element(m);
+}
+
+void coplan_load_client::handle_element(simdjson::dom::element m) {
+  std::string_view type, stream;
+  simdjson::dom::array updates;
+  if (m["type"].get(type) || type != "updates") return handle(json::parse(simdjson::minify(m)));
+  if (m["stream"].get(stream) || m["updates"].get(updates)) {
+    if (events().failed) events().failed(*this, "bad_message: an updates message without stream or updates");
+    return;
+  }
+  auto* f = field(stream);
+  if (!f || updates.size() == 0) return;
+  std::uint64_t first = 0;
+  if ((*updates.begin())["v"].get(first)) {
+    if (events().failed) events().failed(*this, "bad_message: an update without v");
+    return;
+  }
+  auto& c = f->collab;
+  auto client_id_of = [](simdjson::dom::element u) { return u["clientID"].get_string().value(); };
+  if (events().remote_text) {
+    std::uint64_t v = first;
+    for (simdjson::dom::element u : updates)
+      if (v++ >= c.version() && client_id_of(u) != c.client_id())
+        inserted_strings(u["changes"].value(), [&](std::string_view s) { events().remote_text(*this, s); });
+  }
+  auto confirmed = c.receive(first, updates, client_id_of, [](simdjson::dom::element u) {
+    return text::change_set::from_simdjson(u["changes"].value(), 1 << 30, 1 << 30);
+  });
+  confirm(*f, confirmed.size());
+  flush(*f);
 }
 
 void coplan_load_client::on_welcome(const json& m) {
@@ -139,8 +214,11 @@ void coplan_load_client::receive(coplan_field_state& f, std::uint64_t first, con
   for (const auto& u : updates)
     if (u["v"].get<std::uint64_t>() >= c.version() && u["clientID"] != c.client_id() && events().remote_text)
       inserted_strings(u["changes"], [&](const std::string& s) { events().remote_text(*this, s); });
-  auto confirmed = c.receive(first, updates);
-  for (std::size_t i = 0; i < confirmed.size() && !f.unconfirmed_tokens.empty(); ++i) {
+  confirm(f, c.receive(first, updates).size());
+}
+
+void coplan_load_client::confirm(coplan_field_state& f, std::size_t confirmed) {
+  for (std::size_t i = 0; i < confirmed && !f.unconfirmed_tokens.empty(); ++i) {
     auto token = f.unconfirmed_tokens.front();
     f.unconfirmed_tokens.pop_front();
     if (events().acked) events().acked(*this, token);

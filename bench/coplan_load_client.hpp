@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+#include <simdjson.h>
 
 #include "collab_client.hpp"
 #include "load_connection.hpp"
@@ -25,8 +26,10 @@ struct coplan_field_state {
   std::deque<std::uint64_t> unconfirmed_tokens;  // in edit order, as collab holds them
   bool welcomed = false;                         // has had a full copy of the field
   bool batch = true;                             // asks for batched frames (hello "batch": true)
-  // Types load_connection::token_text(token) at the end of the field (sent by a connection later).
+  // Types load_connection::token_text(token) at the start of the field (sent by a connection
+  // later); once the field is longer than max_length (when not 0), it replaces as many characters.
   void type_token(std::uint64_t token);
+  std::int64_t max_length = 0;
 };
 
 class coplan_load_client : public load_connection {
@@ -53,10 +56,14 @@ protected:
   void on_open() override;
   void on_message(std::string_view message) override;
   void handle(const nlohmann::json& m);  // one message (a batched frame holds several)
+  void handle_element(simdjson::dom::element m);  // the same, from simdjson (updates read directly)
 
 private:
   void on_welcome(const nlohmann::json& m);
   coplan_field_state* field(const nlohmann::json& stream);
+  coplan_field_state* field(std::string_view stream);
+  // Our first `confirmed` unconfirmed edits of `f` were confirmed.
+  void confirm(coplan_field_state& f, std::size_t confirmed);
   void flush(coplan_field_state& f);
   void receive(coplan_field_state& f, std::uint64_t first, const nlohmann::json& updates);
   std::vector<std::shared_ptr<coplan_field_state>> fields_;

@@ -127,6 +127,7 @@ private:
       auto cc = std::make_shared<bench::coplan_load_client>(ioc_, endpoint_, unit_ids_.at(unit), slot % 2 ? tea_ : lib_,
                                                             &events_, "g" + std::to_string(clients_.size()));
       cc->state().batch = !o_.no_batch;
+      cc->state().max_length = 500'000;  // half a field's limit: long contention runs stay under it
       c = std::move(cc);
     } else if (o_.target == "sharedb")
       c = std::make_shared<bench::sharedb_load_client>(ioc_, endpoint_, o_.doc_prefix + "-" + std::to_string(unit), &events_,
