@@ -20,7 +20,8 @@ using simdjson::dom::element_type;
 
 // Arrays and objects in one message nest at most this deep: a valid message nests 5 deep (push,
 // updates, update, changes, part). Copying a value (a command's "value") recurses once a level, so
-// 1 MiB of brackets overflowed the stack; simdjson refuses deeper documents while parsing.
+// 1 MiB of brackets overflowed the stack; simdjson refuses deeper documents while parsing (an
+// empty array or object innermost is not counted).
 constexpr std::size_t max_nesting = 32;
 
 element member(const element& j, const char* name) {
@@ -115,31 +116,34 @@ client_message parse_hello(const element& j, const unit_limits&) {
 
 client_message parse_ping(const element&, const unit_limits&) { return ping_msg{}; }
 
-// Why simdjson refused `text`, as the error codes clients have always seen: nlohmann::json names
-// the fault (invalid JSON, or invalid Unicode such as a lone \u surrogate escape); a number it can
-// read but simdjson cannot hold (an integer beyond 64 bits) is out of range, as is one too large
-// for a double.
-[[noreturn]] void refuse(simdjson::error_code error, std::string_view text) {
+// What nlohmann::json, which parsed messages before simdjson, makes of a message simdjson
+// refused: the error codes clients have always had for invalid JSON or Unicode (nlohmann names the
+// fault: a lone \u surrogate escape is invalid Unicode), or, for input it reads and simdjson does
+// not (an integer beyond 64 bits, which nlohmann reads as a double; a byte order mark; a NUL after
+// the message), the text of the value it read, for simdjson to parse: such a message means what it
+// always meant (a command with a huge number still gets the unit's answer naming the command).
+std::string as_nlohmann_reads(simdjson::error_code error, std::string_view text) {
   if (error == simdjson::DEPTH_ERROR) bad("the message nests too deeply");
   if (error == simdjson::UTF8_ERROR) throw coded_error("bad_unicode", "message text is not valid Unicode");
   try {
-    auto parsed = json::parse(text);
-    (void)parsed;
+    return json::parse(text).dump();
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     if (what.find("UTF-8") != std::string::npos || what.find("surrogate") != std::string::npos)
       throw coded_error("bad_unicode", "message text is not valid Unicode");
     throw coded_error("bad_json", "message is not valid JSON");
   } catch (const json::out_of_range&) {
+    // A number too large for a double (1e400): valid JSON syntax, but no value we could hold.
+    bad("a number in the message is out of range");
   }
-  bad("a number in the message is out of range");
 }
 
 // One parser per thread, kept between messages so its buffers are reused.
 simdjson::dom::parser& thread_parser() {
   thread_local simdjson::dom::parser parser = [] {
     simdjson::dom::parser p;
-    if (p.allocate(64 * 1024, max_nesting)) throw std::bad_alloc();
+    // simdjson refuses a document when a non-empty array or object would be at this depth.
+    if (p.allocate(64 * 1024, max_nesting + 1)) throw std::bad_alloc();
     return p;
   }();
   return parser;
@@ -177,10 +181,17 @@ bool valid_client_id(const std::string& id) {
 }
 
 client_message parse_client_message(std::string_view text, const unit_limits& limits) {
-  // nlohmann::json, which parsed messages before simdjson, skipped a UTF-8 byte order mark.
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  auto& parser = thread_parser();
+  // A large message grows the parser's buffers to about 15 bytes for each of its bytes: give them
+  // back when a small message follows, so one 1 MiB push does not keep 15 MiB per io thread.
+  if (parser.capacity() > 256 * 1024 && text.size() <= 64 * 1024) (void)parser.allocate(64 * 1024, parser.max_depth());
   element j;
-  if (auto error = thread_parser().parse(text.data(), text.size()).get(j)) refuse(error, text);
+  std::string reread;
+  if (auto error = parser.parse(text.data(), text.size()).get(j)) {
+    reread = as_nlohmann_reads(error, text);
+    if (auto again = parser.parse(reread).get(j))
+      bad(again == simdjson::DEPTH_ERROR ? "the message nests too deeply" : "message cannot be read");
+  }
   if (!j.is_object()) bad("a message must be a JSON object");
   auto type = string_of(member(j, "type"), "type", 32);
   for (const auto& k : message_kinds())
