@@ -31,7 +31,8 @@ constexpr std::initializer_list<std::string_view> push_codes{
     "unknown_stream", "bad_version", "length_mismatch", "split_surrogate", "too_large", "bad_message"};
 constexpr std::initializer_list<std::string_view> command_codes{
     "unknown_block", "unknown_list", "block_removed", "not_removed", "duplicate_id", "unknown_field", "bad_value",
-    "too_large", "unknown_comment", "bad_command", "unknown_tag", "not_allowed", "unknown_stream"};
+    "too_large", "unknown_comment", "bad_command", "unknown_tag", "not_allowed", "unknown_stream",
+    "bad_version"};  // an add_tag made at a field version the unit has not reached
 
 // A small unit to apply parsed messages to: some text (with a surrogate pair) in unit.goals at
 // version 3, "Hello 😀 world", a lesson, a removed resource, a comment thread and a tag.
