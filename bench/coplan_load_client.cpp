@@ -188,12 +188,6 @@ void coplan_load_client::handle(const json& m) {
   const auto& type = m["type"].get_ref<const std::string&>();
   if (type == "welcome") {
     on_welcome(m);
-  } else if (type == "updates") {
-    auto* f = field(m["stream"]);
-    const auto& updates = m["updates"];
-    if (!f || updates.empty()) return;
-    receive(*f, updates[0]["v"].get<std::uint64_t>(), updates);
-    flush(*f);
   } else if (type == "pushed") {
     if (auto* f = field(m["stream"])) {
       f->collab.pushed(m.value("ok", false));

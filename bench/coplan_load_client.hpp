@@ -55,8 +55,10 @@ public:
 protected:
   void on_open() override;
   void on_message(std::string_view message) override;
-  void handle(const nlohmann::json& m);  // one message (a batched frame holds several)
-  void handle_element(simdjson::dom::element m);  // the same, from simdjson (updates read directly)
+  // One message (a batched frame holds several): `updates` read from simdjson's document, any
+  // other type handed to handle() as a nlohmann::json value.
+  void handle_element(simdjson::dom::element m);
+  void handle(const nlohmann::json& m);
 
 private:
   void on_welcome(const nlohmann::json& m);
