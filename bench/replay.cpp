@@ -21,6 +21,7 @@
 #include "text/change_set.hpp"
 #include "text/text_buffer.hpp"
 #include "text/utf16.hpp"
+#include "unit/unit_limits.hpp"
 
 namespace po = boost::program_options;
 using namespace coplan;
@@ -50,7 +51,7 @@ std::string default_trace() {
 
 int replay(const std::vector<std::string>& args) {
   std::string coplan = "build/release/coplan", trace_path = default_trace(), templates = "templates", stream = "unit.knowledge";
-  std::size_t batch = 200;
+  std::size_t batch = unit::unit_limits{}.max_updates_per_push;  // as many as the server takes
   std::size_t limit = 0;
   po::options_description opts("coplan-bench replay options");
   opts.add_options()("help,h", "show these options")
@@ -58,7 +59,7 @@ int replay(const std::vector<std::string>& args) {
       ("trace", po::value(&trace_path)->default_value(trace_path), "editing trace (.json.gz)")
       ("templates", po::value(&templates)->default_value(templates), "templates folder for the server")
       ("stream", po::value(&stream)->default_value(stream), "text field to type into")
-      ("batch", po::value(&batch)->default_value(batch), "updates per push (collab sends what is unconfirmed)")
+      ("batch", po::value(&batch)->default_value(batch), "updates per push: a @codemirror/collab client sends all it has unconfirmed, and the server takes up to 1,000 per push")
       ("limit", po::value(&limit)->default_value(0), "replay only the first N patches (0 = all)");
   po::variables_map vm;
   if (!cli::parse_command_line(args, opts, vm)) return 0;

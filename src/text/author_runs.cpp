@@ -115,6 +115,19 @@ nlohmann::json author_runs::to_json() const {
   return out;
 }
 
+void author_runs::append_json(std::string& out) const {
+  out.push_back('[');
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back('[');
+    out += std::to_string(runs_[i].length);
+    out.push_back(',');
+    out += std::to_string(runs_[i].author);
+    out.push_back(']');
+  }
+  out.push_back(']');
+}
+
 author_runs author_runs::from_json(const nlohmann::json& j) {
   if (!j.is_array()) throw std::runtime_error("author runs must be an array");
   std::vector<author_run> runs;

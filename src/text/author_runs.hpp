@@ -3,6 +3,7 @@
 // deleted text leaves the runs. Adjacent runs by the same author are always merged.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -32,6 +33,7 @@ public:
   std::uint64_t length_by(std::uint32_t author) const;
 
   nlohmann::json to_json() const;  // [[length, author], ...]
+  void append_json(std::string& out) const;  // appends to_json().dump()
   // Throws std::runtime_error on malformed input (stored data only, never client input).
   static author_runs from_json(const nlohmann::json& j);
 

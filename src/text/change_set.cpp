@@ -87,43 +87,6 @@ private:
   insert_list inserted_;
 };
 
-// Appends `text` as a JSON string, escaped exactly as nlohmann::json's dump() escapes it (so the
-// text form equals to_json().dump()). Throws coded_error("bad_unicode") on a lone surrogate.
-void append_json_string(std::string& out, std::u16string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t i = 0;
-  while (i < text.size()) {
-    char16_t c = text[i];
-    if (c >= 0x80) {
-      std::size_t j = i + 1;
-      while (j < text.size() && text[j] >= 0x80) ++j;
-      append_utf8(out, text.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    switch (c) {
-      case u'"': out += "\\\""; break;
-      case u'\\': out += "\\\\"; break;
-      case u'\b': out += "\\b"; break;
-      case u'\f': out += "\\f"; break;
-      case u'\n': out += "\\n"; break;
-      case u'\r': out += "\\r"; break;
-      case u'\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 0xF]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out.push_back('"');
-}
-
 // Mirrors addSection() of @codemirror/state.
 void add_section(section_list& sections, std::int64_t len, std::int64_t ins, bool force_join = false) {
   if (len == 0 && ins <= 0) return;

@@ -93,12 +93,16 @@ std::u16string text_buffer::slice(std::size_t from, std::size_t to) const {
 }
 
 std::string text_buffer::to_utf8() const {
-  if (splits_pair(static_cast<std::int64_t>(gap_start_))) return utf16_to_utf8(to_u16());
   std::string out;
   out.reserve(size());
-  append_utf8(out, std::u16string_view(buf_.data(), gap_start_));
-  append_utf8(out, std::u16string_view(buf_.data() + gap_end_, buf_.size() - gap_end_));
+  for_each_piece([&](std::u16string_view piece) { append_utf8(out, piece); });
   return out;
+}
+
+void text_buffer::append_json(std::string& out) const {
+  out.push_back('"');
+  for_each_piece([&](std::u16string_view piece) { append_json_escaped(out, piece); });
+  out.push_back('"');
 }
 
 }  // namespace coplan::text

@@ -85,6 +85,51 @@ std::string utf16_to_utf8(std::u16string_view in) {
   return out;
 }
 
+void append_json_escaped(std::string& out, std::u16string_view in) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::size_t i = 0;
+  while (i < in.size()) {
+    // A run of printable ASCII other than '"' and '\\' is copied as it is, in one step.
+    std::size_t j = i;
+    while (j < in.size() && in[j] >= 0x20 && in[j] < 0x80 && in[j] != u'"' && in[j] != u'\\') ++j;
+    if (j > i) {
+      auto at = out.size();
+      out.resize(at + (j - i));
+      char* p = out.data() + at;
+      for (std::size_t k = i; k < j; ++k) *p++ = static_cast<char>(in[k]);
+      i = j;
+      continue;
+    }
+    char16_t c = in[i];
+    if (c >= 0x80) {
+      while (j < in.size() && in[j] >= 0x80) ++j;
+      append_utf8(out, in.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    switch (c) {
+      case u'"': out += "\\\""; break;
+      case u'\\': out += "\\\\"; break;
+      case u'\b': out += "\\b"; break;
+      case u'\f': out += "\\f"; break;
+      case u'\n': out += "\\n"; break;
+      case u'\r': out += "\\r"; break;
+      case u'\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xF]);
+    }
+    ++i;
+  }
+}
+
+void append_json_string(std::string& out, std::u16string_view in) {
+  out.push_back('"');
+  append_json_escaped(out, in);
+  out.push_back('"');
+}
+
 std::size_t utf16_length_of_utf8(std::string_view in) {
   std::size_t n = 0;
   for (unsigned char c : in) {

@@ -24,7 +24,8 @@ std::int64_t now_ms() {
 authority_state authority_state::restore(std::shared_ptr<const template_spec> spec, unit_limits limits,
                                          const store::loaded_unit& loaded) {
   auto snap = nlohmann::json::parse(loaded.snapshot);
-  authority_state st{unit_doc::from_json(spec, limits, snap), {}, loaded.upto_op, loaded.ops, loaded.closed};
+  authority_state st{unit_doc::from_json(spec, limits, snap), {}, loaded.upto_op, loaded.ops, loaded.closed,
+                     loaded.snapshot.size()};
   if (snap.contains("commands")) st.last_command_seq = snap.at("commands").get<std::map<std::string, std::uint64_t>>();
   for (const auto& row : loaded.tail) {
     if (row.kind == 0) {
@@ -64,6 +65,7 @@ unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity id
       last_command_seq_(std::move(state.last_command_seq)),
       last_op_id_(state.last_op_id),
       ops_at_snapshot_(state.ops_at_snapshot),
+      snapshot_bytes_(state.snapshot_bytes),
       ops_at_load_(doc_.total_ops()),
       loaded_closed_(state.closed) {
   std::set<std::uint32_t> ids;
@@ -76,8 +78,11 @@ unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity id
 
 void unit_authority::update_summary(bool edited) {
   std::lock_guard lock(summary_mutex_);
-  // After every commit (edited): the unit's values change only with structure commands, and who
-  // is online only with joins and leaves, so a text edit costs just the time of the last edit.
+  // After every commit (edited), before the commit's broadcast and answers: a client that has
+  // seen its command or edit confirmed then finds it on the home card (the units list is read on
+  // other threads, so updating after the broadcast let such a read see the old values). The
+  // unit's values change only with structure commands, and who is online only with joins and
+  // leaves, so a text edit costs just the time of the last edit.
   if (summary_structure_version_ != doc_.structure_version()) {
     summary_.values = doc_.unit_values();
     summary_structure_version_ = doc_.structure_version();
@@ -284,6 +289,7 @@ void unit_authority::commit_text(std::string stream, std::vector<std::shared_ptr
         boost::asio::post(self->strand_, [self, ok, last_id, stream = std::move(stream), accepted = std::move(accepted),
                                           after = std::move(after), pusher = std::move(pusher)] {
           if (ok) {
+            self->update_summary(true);  // before anyone hears of the commit (see update_summary)
             auto updates = wire::updates(stream, accepted);
             if (auto p = pusher.lock()) {
               // The pusher sees its updates in the stream, then `pushed`, both in one delivery (one
@@ -339,7 +345,10 @@ void unit_authority::commit_command(std::shared_ptr<const structure_update> upda
       {std::move(row)},
       [self = shared_from_this(), update = std::move(update), after = std::move(after)](bool ok, std::int64_t last_id) mutable {
         boost::asio::post(self->strand_, [self, ok, last_id, update = std::move(update), after = std::move(after)] {
-          if (ok) self->broadcast(wire::command(*update));
+          if (ok) {
+            self->update_summary(true);  // before anyone hears of the commit (see update_summary)
+            self->broadcast(wire::command(*update));
+          }
           after(ok);
           self->after_commit(ok, last_id, 1);
         });
@@ -405,7 +414,6 @@ void unit_authority::after_commit(bool ok, std::int64_t last_id, std::size_t ops
     return;
   }
   last_op_id_ = std::max(last_op_id_, last_id);
-  update_summary(true);
   if (pending_commits_ == 0) {
     for (auto& [weak, answer] : std::exchange(answers_after_commit_, {}))
       if (auto s = weak.lock()) s->deliver(std::move(answer));
@@ -430,11 +438,24 @@ void unit_authority::serve_waiting() {
   }
 }
 
+std::uint64_t unit_authority::ops_until_snapshot() const {
+  auto by_size = std::min(settings_.history_checkpoint, snapshot_bytes_ / std::max<std::uint64_t>(1, settings_.snapshot_bytes_per_op));
+  return std::max(settings_.snapshot_every, by_size);
+}
+
+bool unit_authority::past_checkpoint() const {
+  return doc_.total_ops() / settings_.history_checkpoint != ops_at_snapshot_ / settings_.history_checkpoint;
+}
+
 void unit_authority::maybe_snapshot() {
-  if (snapshot_in_flight_ || doc_.total_ops() - ops_at_snapshot_ < settings_.snapshot_every) return;
-  snapshot_in_flight_ = true;
+  if (snapshot_in_flight_) return;
+  auto ops = doc_.total_ops();
+  // A snapshot is due at each history checkpoint too: no past version is more than about
+  // history_checkpoint ops from a kept snapshot.
+  if (ops - ops_at_snapshot_ < ops_until_snapshot() && !past_checkpoint()) return;
   auto snap = snapshot_now();
-  auto ops = snap.ops;
+  snapshot_in_flight_ = true;
+  snapshot_bytes_ = snap.data.size();
   writer_.append_snapshot(
       std::move(snap),
       [self = shared_from_this(), ops](bool ok, std::int64_t) {
@@ -446,16 +467,18 @@ void unit_authority::maybe_snapshot() {
       guard_);
 }
 
-nlohmann::json unit_authority::snapshot_json() const {
-  auto j = doc_.to_json();
-  j["commands"] = last_command_seq_;
-  return j;
+std::string unit_authority::snapshot_json() const {
+  std::string out;
+  out.reserve(snapshot_bytes_ + snapshot_bytes_ / 8 + 4096);  // about the last one's size, and room to grow
+  out += "{\"commands\":" + nlohmann::json(last_command_seq_).dump() + ",";
+  doc_.append_json_members(out);
+  out.push_back('}');
+  return out;
 }
 
 store::snapshot_row unit_authority::snapshot_now() const {
   // The first snapshot past each multiple of history_checkpoint ops is kept for the history view.
-  bool keep = doc_.total_ops() / settings_.history_checkpoint != ops_at_snapshot_ / settings_.history_checkpoint;
-  return {identity_.id, last_op_id_, doc_.total_ops(), now_ms(), snapshot_json().dump(), keep};
+  return {identity_.id, last_op_id_, doc_.total_ops(), now_ms(), snapshot_json(), past_checkpoint()};
 }
 
 void unit_authority::fail_unit() {

@@ -36,7 +36,12 @@ struct member_info {
 };
 
 struct authority_settings {
-  std::uint64_t snapshot_every = 1000;         // ops between snapshots
+  std::uint64_t snapshot_every = 1000;         // ops between snapshots, at least
+  // A large unit waits longer: until its ops since the last snapshot number at least that
+  // snapshot's size in bytes divided by this (at most history_checkpoint ops). Serializing the
+  // whole unit then costs a bounded amount per op however large the unit grows, and the tail an
+  // open replays stays proportional to the snapshot it reads.
+  std::uint64_t snapshot_bytes_per_op = 64;
   std::uint64_t history_checkpoint = 10'000;   // a snapshot is kept for history every this many ops
   std::set<std::string> expertise_areas;       // ids of templates/expertise.json
   nlohmann::json expertise_list = nlohmann::json::array();  // the same, with labels, for clients
@@ -59,6 +64,7 @@ struct authority_state {
   std::int64_t last_op_id = 0;
   std::uint64_t ops_at_snapshot = 0;
   bool closed = false;  // loaded from a snapshot marked closed (store::loaded_unit::closed)
+  std::uint64_t snapshot_bytes = 0;  // size of the snapshot it was loaded from
 
   // Latest snapshot plus replay of the tail. Throws when the stored state is corrupt.
   static authority_state restore(std::shared_ptr<const template_spec> spec, unit_limits limits,
@@ -151,6 +157,8 @@ private:
   // Delivers `answer` now, or once every commit in flight is durable.
   void answer_when_durable(const std::shared_ptr<unit_subscriber>& sub, wire::message answer);
   void maybe_snapshot();
+  std::uint64_t ops_until_snapshot() const;  // ops after the last snapshot before the next is due
+  bool past_checkpoint() const;  // a multiple of history_checkpoint ops passed since the last snapshot
   void fail_unit();
   void broadcast(const std::shared_ptr<const std::string>& message, unit_subscriber* except = nullptr);
   void schedule_online();
@@ -158,7 +166,7 @@ private:
   wire::message welcome(const hello_msg& hello, std::uint32_t user);
   nlohmann::json catch_up(const std::string& stream, std::uint64_t from);
   store::snapshot_row snapshot_now() const;
-  nlohmann::json snapshot_json() const;
+  std::string snapshot_json() const;  // the unit's state and last command seqs, as JSON text
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   // Joins and leaves within online_delay share one "online" broadcast (a class of 30 arriving
@@ -185,6 +193,7 @@ private:
   std::vector<std::pair<std::weak_ptr<unit_subscriber>, wire::message>> answers_after_commit_;
   std::int64_t last_op_id_ = 0;
   std::uint64_t ops_at_snapshot_ = 0;
+  std::uint64_t snapshot_bytes_ = 0;  // size of the last snapshot this authority wrote
   bool snapshot_in_flight_ = false;
   const std::uint64_t ops_at_load_;  // doc_.total_ops() when loaded
   const bool loaded_closed_;         // loaded from a snapshot marked closed

@@ -428,6 +428,29 @@ nlohmann::json unit_doc::to_json() const {
   return {{"template", spec_->id()}, {"ops", total_ops_}, {"structure", structure_json()}, {"streams", std::move(streams)}};
 }
 
+void unit_doc::append_json_members(std::string& out) const {
+  out += "\"ops\":";
+  out += std::to_string(total_ops_);
+  out += ",\"streams\":{";
+  bool first = true;
+  for (const auto& [id, s] : streams_) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += nlohmann::json(id).dump();
+    out += ":{\"authors\":";
+    s.authors.append_json(out);
+    out += ",\"text\":";
+    s.text.append_json(out);
+    out += ",\"version\":";
+    out += std::to_string(s.version);
+    out.push_back('}');
+  }
+  out += "},\"structure\":";
+  out += structure_json().dump();
+  out += ",\"template\":";
+  out += nlohmann::json(spec_->id()).dump();
+}
+
 unit_doc unit_doc::copy_for_reuse() const {
   unit_doc d(spec_, limits_);
   static const std::set<std::string> dropped{"phase", "start_date", "end_date", "participants", "met_expectations"};

@@ -146,6 +146,10 @@ public:
 
   // The full state: for clients (`doc` message body) and for snapshots (same form).
   nlohmann::json to_json() const;
+  // The members of to_json()'s object ("ops", "streams", "structure", "template"), written as
+  // JSON text without building the value: texts and author runs go straight from their buffers
+  // (a snapshot of a large field costs one pass over it). Parses to what to_json() returns.
+  void append_json_members(std::string& out) const;
   nlohmann::json stream_json(const std::string& id) const;
   nlohmann::json structure_json() const;
   // Restores a state written by to_json(). Throws std::exception on malformed input.

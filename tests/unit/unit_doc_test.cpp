@@ -296,6 +296,23 @@ TEST(UnitDoc, JsonRoundTripKeepsTextsRunsVersionsAndStructure) {
   EXPECT_EQ(back.find_stream("unit.goals")->authors.length_by(2), 4u);
 }
 
+// Snapshots are written by append_json_members, not by dumping to_json(): the same text, byte for
+// byte, so the snapshot reads back as before.
+TEST(UnitDoc, JsonMembersTextIsTheDumpOfToJson) {
+  unit_doc d(ubd(), {});
+  std::vector<std::shared_ptr<const text_update>> acc;
+  d.push("unit.goals", 0, {insert(0, 0, u"h\u00e9llo \"q\" \\ \n\t\x01 😀")}, 1, 0, acc);
+  d.push("unit.goals", 1, {insert(18, 8, u"big ")}, 2, 0, acc);
+  d.push("unit.understandings", 0, {insert(0, 0, u"中文 text")}, 3, 0, acc);
+  d.apply(command::from_json({{"op", "add_block"}, {"list", "lessons"}, {"id", "lesson1"}}), "c", 1, 1, 0);
+  d.push("lesson1.title", 0, {insert(0, 0, u"Day one")}, 2, 0, acc);
+  std::string text = "{";
+  d.append_json_members(text);
+  text += "}";
+  EXPECT_EQ(text, d.to_json().dump());
+  EXPECT_EQ(unit_doc::from_json(ubd(), {}, json::parse(text)).to_json(), d.to_json());
+}
+
 // Regression (found by fuzz/unit_commands_fuzz): a removed tag stayed in the live unit, but not in
 // its snapshot, so after a restart the unit accepted an add_tag (same id, or one more tag than the
 // limit) that the live unit refused; replaying the op log from an older snapshot then failed.
