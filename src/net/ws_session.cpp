@@ -83,14 +83,28 @@ void ws_session<Stream>::on_read(beast::error_code ec, std::size_t) {
   }
   if (!ws_.got_text()) {
     buffer_.consume(buffer_.size());
-    do_deliver(unit::wire::error("bad_message", "send JSON text frames"));
-    return do_read();
+    answer(unit::wire::error("bad_message", "send JSON text frames"));
+    if (!finished_) read_next();
+    return;
   }
   std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   if (closing_) return;  // refused for good: what it sends now is not read
   on_message(std::move(text));
-  if (!finished_) do_read();
+  if (!finished_) read_next();
+}
+
+template <class Stream>
+void ws_session<Stream>::read_next() {
+  if (read_after_ == 0) do_read();
+}
+
+template <class Stream>
+void ws_session<Stream>::answer(std::shared_ptr<const std::string> message) {
+  if (!enqueue(std::move(message))) return;
+  // Idle: written at once, and Beast holds back a close frame until this write is done.
+  if (!writing_) return do_write();
+  read_after_ = queue_.size();
 }
 
 template <class Stream>
@@ -114,16 +128,16 @@ void ws_session<Stream>::on_message(std::string text) {
       nlohmann::json ref = nullptr;
       if (auto* p = std::get_if<unit::push_msg>(&msg)) ref = {{"stream", p->stream}};
       if (auto* c = std::get_if<unit::command_msg>(&msg)) ref = {{"clientID", c->client_id}, {"seq", c->seq}};
-      do_deliver(unit::wire::error("rate_limited", "too many messages; this one was not applied, send it again in a moment", ref));
+      answer(unit::wire::error("rate_limited", "too many messages; this one was not applied, send it again in a moment", ref));
       return;
     }
     unit_->handle(this->shared_from_this(), author, std::move(msg));
   } catch (const coded_error& e) {
     ++svc_.metrics.bad_messages;
-    do_deliver(unit::wire::error(e.code(), e.what()));
+    answer(unit::wire::error(e.code(), e.what()));
   } catch (const std::exception&) {
     ++svc_.metrics.bad_messages;
-    do_deliver(unit::wire::error("bad_message", "message has the wrong shape"));
+    answer(unit::wire::error("bad_message", "message has the wrong shape"));
   }
 }
 
@@ -197,10 +211,13 @@ void ws_session<Stream>::on_write(beast::error_code ec, std::size_t) {
   writing_ = false;
   if (finished_) return;
   if (ec) return finish();
+  const bool waiting_to_read = read_after_ > 0;
+  read_after_ -= std::min(read_after_, in_flight_);
   for (; in_flight_ > 0; --in_flight_) {
     queued_bytes_ -= queue_.front()->size();
     queue_.pop_front();
   }
+  if (waiting_to_read && read_after_ == 0 && !closing_) do_read();
   if (!queue_.empty() && !finished_) do_write();
   else if (queue_.empty() && closing_) do_close(*closing_);
 }

@@ -45,6 +45,13 @@ private:
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_message(std::string text);
+  // Reads the next message, unless an answer of the session's own waits to be written first
+  // (read_after_): on_write reads on once it is.
+  void read_next();
+  // Queues an answer the session writes itself (an error about the message just read). Behind a
+  // write under way, reading waits until it is written: a next frame that fails or closes the
+  // connection makes Beast write its close frame at once, which would overtake it.
+  void answer(std::shared_ptr<const std::string> message);
   void do_deliver(std::shared_ptr<const std::string> message);
   // Adds a message to the outbound queue; false when it is not queued (closing, or the client was
   // dropped because its queue is full).
@@ -68,6 +75,7 @@ private:
   bool writing_ = false;
   bool batch_ = false;                                // the client reads arrays of messages
   std::size_t in_flight_ = 0;                         // queued messages in the frame being written
+  std::size_t read_after_ = 0;                        // queued messages to write before reading on (0: none)
   std::vector<boost::asio::const_buffer> frame_;      // the batched frame: "[", m1, ",", m2, …, "]"
   std::optional<boost::beast::websocket::close_reason> closing_;  // set by close_after_queue
   bool joined_ = false;
