@@ -109,14 +109,15 @@ void op_log_writer::run() {
         auto& j = batch[i];
         for (const auto& r : j.rows) {
           insert_op.bind(1, r.unit_id).bind(2, static_cast<std::int64_t>(r.kind));
-          if (r.kind == 0) insert_op.bind(3, r.stream);
+          // The row outlives run(), which resets the statement: its texts are bound without a copy.
+          if (r.kind == 0) insert_op.bind_unowned(3, r.stream);
           else insert_op.bind_null(3);
           insert_op.bind(4, static_cast<std::int64_t>(r.version))
               .bind(5, static_cast<std::int64_t>(r.author))
-              .bind(6, r.client_id)
+              .bind_unowned(6, r.client_id)
               .bind(7, static_cast<std::int64_t>(r.client_seq))
               .bind(8, r.time)
-              .bind(9, r.payload);
+              .bind_unowned(9, r.payload);
           insert_op.run();
           auto& u = units_[r.unit_id];
           u.last_id = db.last_insert_rowid();
@@ -139,7 +140,7 @@ void op_log_writer::run() {
               .bind(2, s.upto_op)
               .bind(3, static_cast<std::int64_t>(s.ops))
               .bind(4, s.created_at)
-              .bind(5, s.data)
+              .bind_unowned(5, s.data)  // the job outlives run()
               .bind(6, s.keep ? 1 : 0)
               .bind(7, closed ? 1 : 0);
           insert_snap.run();

@@ -27,6 +27,11 @@ statement& statement::bind(int index, std::string_view v) {
   return *this;
 }
 
+statement& statement::bind_unowned(int index, std::string_view v) {
+  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  return *this;
+}
+
 statement& statement::bind_blob(int index, const void* data, std::size_t size) {
   sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size), SQLITE_TRANSIENT);
   return *this;

@@ -71,6 +71,28 @@ TEST(Store, WriterCommitsInOrderAndReportsLastIds) {
   EXPECT_EQ(s.borrow()->integrity_check(), "ok");
 }
 
+// statement::bind_unowned (the op log writer's texts, bound without a copy): what is stored is the
+// text as it was at run(), and each run stores its own binding.
+TEST(Store, UnownedTextIsStoredAsBoundAtRun) {
+  test_support::temp_dir dir;
+  store::database db(dir.file("a.db"), {});
+  db.exec("CREATE TABLE t(x TEXT)");
+  auto insert = db.prepare("INSERT INTO t(x) VALUES (?)");
+  for (int i = 0; i < 3; ++i) {
+    std::string text = std::string(1000 * (i + 1), static_cast<char>('a' + i)) + "\xc3\xa9";
+    insert.bind_unowned(1, text);
+    insert.run();
+    text.assign("overwritten after run");
+  }
+  auto q = db.prepare("SELECT x FROM t ORDER BY rowid");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), std::string(1000 * (i + 1), static_cast<char>('a' + i)) + "\xc3\xa9");
+  }
+  EXPECT_FALSE(q.step());
+  EXPECT_EQ(db.integrity_check(), "ok");
+}
+
 TEST(Store, FailedCommitRefusesTheOwnersLaterJobs) {
   test_support::temp_dir dir;
   store_t s(dir.file("a.db"), {});
