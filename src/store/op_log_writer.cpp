@@ -72,6 +72,7 @@ void op_log_writer::run() {
       "INSERT OR REPLACE INTO op_digests(unit_id, after_op, ops, first_id, last_id, data) VALUES (?,?,?,?,?,?)");
   std::vector<job> batch;
   auto last_start = std::chrono::steady_clock::now() - commit_interval_;
+  std::size_t last_jobs = 0;  // jobs the last commit carried
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -79,9 +80,10 @@ void op_log_writer::run() {
       if (queue_.empty()) idle_.notify_all();
       wake_.wait(lock, [&] { return stopping_ || (!queue_.empty() && !held_); });
       if (queue_.empty() && stopping_) return;
-      // Under load, let the batch grow until the commit interval is up (appends do not wake us).
+      // Under load (the last commit carried several jobs, or several wait now), let the batch
+      // grow until the commit interval is up (appends do not wake us).
       auto next = last_start + commit_interval_;
-      if (!stopping_ && std::chrono::steady_clock::now() < next) {
+      if (!stopping_ && (last_jobs > 1 || queue_.size() > 1) && std::chrono::steady_clock::now() < next) {
         busy_ = true;
         lock.unlock();
         std::this_thread::sleep_until(next);
@@ -90,6 +92,7 @@ void op_log_writer::run() {
       batch.swap(queue_);
       busy_ = true;
     }
+    last_jobs = batch.size();
     last_start = std::chrono::steady_clock::now();
     // Jobs of an owner whose earlier commit failed are refused without touching the log.
     std::erase_if(batch, [](job& j) {

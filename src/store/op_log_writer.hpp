@@ -70,9 +70,10 @@ public:
     double latency_sum_seconds = 0;
   };
 
-  // `commit_interval`: a commit starts at most this long after the previous one started, so that
-  // under load each commit carries many batches (one fsync for all); an append to an idle writer
-  // is committed at once.
+  // `commit_interval`: under load, a commit starts at most this long after the previous one
+  // started, so that each commit carries many jobs (one fsync for all). An append to an idle
+  // writer is committed at once, and so is a lone job after a commit that carried a single job: a
+  // lone client that waits for each acknowledgement before sending more gains nothing from the wait.
   op_log_writer(const std::string& path, const db_options& options,
                 std::chrono::microseconds commit_interval = std::chrono::microseconds(2000));
   ~op_log_writer();

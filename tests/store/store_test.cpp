@@ -93,6 +93,26 @@ TEST(Store, UnownedTextIsStoredAsBoundAtRun) {
   EXPECT_EQ(db.integrity_check(), "ok");
 }
 
+// Replay profile (#8): a lone client, which sends its next push only when the last one is
+// acknowledged, waited out the group-commit interval before every commit; with the interval at 0
+// the trace replay ran about 20% faster. A commit after one that carried a single job now starts
+// at once. With a one-second interval, eight such appends took at least seven seconds before.
+TEST(Store, ALoneAppenderDoesNotWaitForTheCommitInterval) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  op_log_writer w(dir.file("a.db"), {}, std::chrono::seconds(1));
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 8; ++i) {
+    std::promise<bool> done;
+    w.append({text_row(1, "unit.goals", static_cast<std::uint64_t>(i), "[[0,\"x\"]]")},
+             [&done](bool ok, std::int64_t) { done.set_value(ok); });
+    ASSERT_TRUE(done.get_future().get());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+  EXPECT_EQ(w.current_stats().commits, 8u);
+  EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+}
+
 TEST(Store, FailedCommitRefusesTheOwnersLaterJobs) {
   test_support::temp_dir dir;
   store_t s(dir.file("a.db"), {});
