@@ -50,7 +50,7 @@ export class BlockList {
     this.element = h("div", { class: "cp-block-list", "data-list": listId }, this.empty, this.list);
     if (editable)
       this.element.append(
-        h("button", { type: "button", class: "primary", "data-action": `add-${listId}`, onclick: () => this.add() }, `+ Add ${this.itemLabel.toLowerCase()}`),
+        h("button", { type: "button", class: "primary", "data-action": `add-${listId}`, onclick: (e: Event) => this.add((e as MouseEvent).detail > 0) }, `+ Add ${this.itemLabel.toLowerCase()}`),
       );
   }
 
@@ -58,14 +58,23 @@ export class BlockList {
     return (this.ctx.conn.structure.view().lists[this.listId] ?? []).filter((b) => !b.removed);
   }
 
-  add(): void {
+  /**
+   * Adds an item at the end and puts the caret in its title. From a pointer (`now`) the caret
+   * moves at once: keys typed right after the click go into the new title. Regression: with the
+   * focus moved by a timer, Chromium ran the next keystrokes first (input before timers), so a
+   * quick "+ Add lesson" then typing lost the first letters or the whole title. From the keyboard
+   * (Enter on the button) it moves after the key's own events, so Enter adds no line break there.
+   */
+  add(now = false): void {
     const live = this.live();
     const id = newId(this.listId.slice(0, 1));
     const values: Record<string, unknown> = {};
     // A new resource is marked as curated by whoever adds it; either partner can change it.
     for (const f of this.fields) if (f.kind === "member") values[f.id] = this.ctx.info.me();
     this.ctx.conn.command({ op: "add_block", list: this.listId, id, after: live.length ? live[live.length - 1].id : null, values });
-    setTimeout(() => (this.cards.get(id)?.querySelector(".cm-content") as HTMLElement | null)?.focus(), 0);
+    const focusTitle = () => (this.cards.get(id)?.querySelector(".cm-content") as HTMLElement | null)?.focus();
+    if (now) focusTitle();
+    else setTimeout(focusTitle, 0);
   }
 
   private move(id: string, delta: -1 | 1): void {
