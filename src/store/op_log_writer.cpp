@@ -92,8 +92,6 @@ void op_log_writer::run() {
       batch.swap(queue_);
       busy_ = true;
     }
-    last_jobs = batch.size();
-    last_start = std::chrono::steady_clock::now();
     // Jobs of an owner whose earlier commit failed are refused without touching the log.
     std::erase_if(batch, [](job& j) {
       if (!j.guard || !j.guard->load()) return false;
@@ -101,6 +99,8 @@ void op_log_writer::run() {
       return true;
     });
     if (batch.empty()) continue;
+    last_jobs = batch.size();
+    last_start = std::chrono::steady_clock::now();
     auto start = std::chrono::steady_clock::now();
     bool ok = true;
     std::vector<std::int64_t> last_ids(batch.size(), 0);

@@ -47,7 +47,7 @@ bool statement::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   std::string msg = sqlite3_errmsg(db_);
-  sqlite3_reset(stmt_);
+  reset();  // clears the bindings too: text bound unowned may not outlive this
   throw std::runtime_error("sqlite step: " + msg);
 }
 

@@ -21,7 +21,8 @@ public:
 
   statement& bind(int index, std::int64_t v);
   statement& bind(int index, std::string_view v);
-  // Binds text without copying it: it must stay alive and unchanged until run() or reset().
+  // Binds text without copying it: it must stay alive and unchanged until run() or reset() (or a
+  // step() that throws, which resets).
   statement& bind_unowned(int index, std::string_view v);
   statement& bind_blob(int index, const void* data, std::size_t size);
   statement& bind_null(int index);

@@ -113,6 +113,35 @@ TEST(Store, ALoneAppenderDoesNotWaitForTheCommitInterval) {
   EXPECT_EQ(s.borrow()->integrity_check(), "ok");
 }
 
+// ... while under load the interval still gathers jobs: after a commit of three jobs, five jobs
+// appended at once wait out the (one-second) interval and go into one commit, not one each.
+TEST(Store, JobsAfterABusyCommitWaitForTheIntervalAndShareACommit) {
+  test_support::temp_dir dir;
+  store_t s(dir.file("a.db"), {});
+  op_log_writer w(dir.file("a.db"), {}, std::chrono::seconds(1));
+  auto append_all = [&](int n, std::uint64_t first) {
+    std::vector<std::shared_ptr<std::promise<bool>>> done;
+    std::vector<std::future<bool>> results;
+    for (int i = 0; i < n; ++i) {
+      done.push_back(std::make_shared<std::promise<bool>>());
+      results.push_back(done.back()->get_future());
+      w.append({text_row(1, "unit.goals", first + static_cast<std::uint64_t>(i), "[[0,\"x\"]]")},
+               [p = done.back()](bool ok, std::int64_t) { p->set_value(ok); });
+    }
+    return results;
+  };
+  w.hold_commits(true);
+  auto three = append_all(3, 0);
+  w.hold_commits(false);
+  for (auto& f : three) ASSERT_TRUE(f.get());
+  EXPECT_EQ(w.current_stats().commits, 1u);
+  auto five = append_all(5, 3);
+  for (auto& f : five) ASSERT_TRUE(f.get());
+  EXPECT_EQ(w.current_stats().commits, 2u);
+  EXPECT_EQ(w.current_stats().rows, 8u);
+  EXPECT_EQ(s.borrow()->integrity_check(), "ok");
+}
+
 TEST(Store, FailedCommitRefusesTheOwnersLaterJobs) {
   test_support::temp_dir dir;
   store_t s(dir.file("a.db"), {});
