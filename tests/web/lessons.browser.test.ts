@@ -84,6 +84,23 @@ describe("lessons from the keyboard", () => {
     await lib.context().close();
   });
 
+  it("adds a lesson with Enter or Space on + Add lesson and keeps every letter typed at once", async () => {
+    // Regression: the caret moved to the new title on a timer, which Chromium ran after the next
+    // keystrokes, so the first letters were lost (seen: "st" for "Last" after Enter).
+    const lib = await signedInPage(browser, "librarian");
+    await newUnitWithLessons(lib, "Keyboard add test", []);
+    const add = lib.getByRole("button", { name: "+ Add lesson" });
+    for (const [key, title] of [["Enter", "Typed after Enter"], ["Space", "Typed after Space"], ["Enter", "Again"]]) {
+      await add.focus();
+      await lib.keyboard.press(key);
+      await lib.keyboard.type(title);
+    }
+    await waitSaved(lib);
+    // One lesson a key press (no click after the key), each title whole and on one line.
+    expect(await lessonTitles(lib)).toEqual(["Typed after Enter", "Typed after Space", "Again"]);
+    await lib.context().close();
+  });
+
   it("puts focus on Undo when a lesson is removed, and Undo brings it back for both partners", async () => {
     const lib = await signedInPage(browser, "librarian");
     const tea = await signedInPage(browser, "teacher");

@@ -50,7 +50,7 @@ export class BlockList {
     this.element = h("div", { class: "cp-block-list", "data-list": listId }, this.empty, this.list);
     if (editable)
       this.element.append(
-        h("button", { type: "button", class: "primary", "data-action": `add-${listId}`, onclick: (e: Event) => this.add((e as MouseEvent).detail > 0) }, `+ Add ${this.itemLabel.toLowerCase()}`),
+        h("button", { type: "button", class: "primary", "data-action": `add-${listId}`, onclick: () => this.add(), onkeydown: (e: Event) => this.addFromKey(e as KeyboardEvent) }, `+ Add ${this.itemLabel.toLowerCase()}`),
       );
   }
 
@@ -59,22 +59,29 @@ export class BlockList {
   }
 
   /**
-   * Adds an item at the end and puts the caret in its title. From a pointer (`now`) the caret
-   * moves at once: keys typed right after the click go into the new title. Regression: with the
-   * focus moved by a timer, Chromium ran the next keystrokes first (input before timers), so a
-   * quick "+ Add lesson" then typing lost the first letters or the whole title. From the keyboard
-   * (Enter on the button) it moves after the key's own events, so Enter adds no line break there.
+   * Adds an item at the end and puts the caret in its title at once, so that keys typed right
+   * after go into the new title. Regression: the caret moved on a timer, which Chromium ran after
+   * the next keystrokes (input before timers), so a quick "+ Add lesson" then typing lost the
+   * first letters or the whole title, from the mouse and from the keyboard alike.
    */
-  add(now = false): void {
+  add(): void {
     const live = this.live();
     const id = newId(this.listId.slice(0, 1));
     const values: Record<string, unknown> = {};
     // A new resource is marked as curated by whoever adds it; either partner can change it.
     for (const f of this.fields) if (f.kind === "member") values[f.id] = this.ctx.info.me();
     this.ctx.conn.command({ op: "add_block", list: this.listId, id, after: live.length ? live[live.length - 1].id : null, values });
-    const focusTitle = () => (this.cards.get(id)?.querySelector(".cm-content") as HTMLElement | null)?.focus();
-    if (now) focusTitle();
-    else setTimeout(focusTitle, 0);
+    (this.cards.get(id)?.querySelector(".cm-content") as HTMLElement | null)?.focus();
+  }
+
+  /**
+   * Enter or Space on the add button adds on the key's press, and the key does nothing else: no
+   * click follows, and Enter puts no line break into the new title where the caret now is.
+   */
+  private addFromKey(e: KeyboardEvent): void {
+    if ((e.key !== "Enter" && e.key !== " ") || e.repeat || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    e.preventDefault();
+    this.add();
   }
 
   private move(id: string, delta: -1 | 1): void {
