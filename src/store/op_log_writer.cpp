@@ -100,8 +100,8 @@ void op_log_writer::run() {
     });
     if (batch.empty()) continue;
     last_jobs = batch.size();
-    last_start = std::chrono::steady_clock::now();
     auto start = std::chrono::steady_clock::now();
+    last_start = start;
     bool ok = true;
     std::vector<std::int64_t> last_ids(batch.size(), 0);
     std::uint64_t rows = 0;

@@ -71,7 +71,7 @@ export class BlockList {
     // A new resource is marked as curated by whoever adds it; either partner can change it.
     for (const f of this.fields) if (f.kind === "member") values[f.id] = this.ctx.info.me();
     this.ctx.conn.command({ op: "add_block", list: this.listId, id, after: live.length ? live[live.length - 1].id : null, values });
-    (this.cards.get(id)?.querySelector(".cm-content") as HTMLElement | null)?.focus();
+    this.focusIn(id, ".cm-content");
   }
 
   /**
