@@ -119,10 +119,7 @@ double metric(const std::string& text, const std::string& name) {
 TEST(ServerLimits, AClientThatNeverReadsIsDroppedAndMemoryStaysBounded) {
   test_server ts([](net::server_config& c) {
     c.max_queue_messages = 256;
-    c.messages_per_second = 1e9;  // the writer types thousands of edits as fast as it can
-    c.message_burst = 1e9;
-    c.user_messages_per_second = 1e9;
-    c.user_message_burst = 1e9;
+    lift_message_limits(c);  // the writer types thousands of edits as fast as it can
   });
   auto writer = ts.join("lib", "W");
   auto reader = ts.join("tea", "R");  // a partner who does read, on its own thread, all along
@@ -175,10 +172,7 @@ TEST(ServerLimits, AClientThatNeverReadsIsDroppedAndMemoryStaysBounded) {
 // whole, valid messages and then the close.
 TEST(ServerLimits, AFailedReadDuringABlockedWriteKeepsTheMessagesBeingWritten) {
   test_server ts([](net::server_config& c) {
-    c.messages_per_second = 1e9;
-    c.message_burst = 1e9;
-    c.user_messages_per_second = 1e9;
-    c.user_message_burst = 1e9;
+    lift_message_limits(c);
     // Beast times the closing handshake with the handshake timeout: the close frame waits behind the
     // 8 MB the silent client drains, which took longer than 10 s in an ASan run beside another heavy
     // test, and the server then dropped the socket (the client read ENOTCONN, not the close).

@@ -28,8 +28,7 @@ TEST(ConcurrentTrace, ClownschoolThroughTheServerWithOneAccountPerAgent) {
   // test ignored and then waited 30 s for an answer.)
   test_server ts([](net::server_config& c) {
     c.synchronous = "NORMAL";
-    c.messages_per_second = c.message_burst = 1e9;
-    c.user_messages_per_second = c.user_message_burst = 1e9;
+    lift_message_limits(c);
   });
   auto& accounts = ts.server().accounts();
   std::vector<std::int64_t> users;

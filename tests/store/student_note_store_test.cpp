@@ -79,8 +79,7 @@ TEST(StudentNoteStore, ADeleteWhileAReaderHoldsAnOldSnapshotNeitherStallsEditsNo
     // The partner below types as fast as edits are acknowledged, for up to a second or more: far
     // past the message limits once a lone push no longer waits out the group-commit interval
     // (it was refused with rate_limited in CI). Limits are not what this test is about.
-    c.messages_per_second = c.message_burst = 1e9;
-    c.user_messages_per_second = c.user_message_burst = 1e9;
+    lift_message_limits(c);
   });
   auto lib = sign_in(ts.port(), "lib");
   auto base = "/api/units/" + ts.unit() + "/student-notes";

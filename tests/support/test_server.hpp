@@ -23,6 +23,13 @@ inline client::http_reply http_call(unsigned short port, http::verb verb, const 
   return client::http_call("127.0.0.1", port, verb, target, body, cookie, origin, headers);
 }
 
+// For tests whose clients send far more messages than people do: no per-socket or per-account
+// message limit (what bench/suite.sh lifts too).
+inline void lift_message_limits(net::server_config& c) {
+  c.messages_per_second = c.message_burst = 1e9;
+  c.user_messages_per_second = c.user_message_burst = 1e9;
+}
+
 inline std::string sign_in(unsigned short port, const std::string& user, const std::string& password = "correct horse") {
   return client::sign_in("127.0.0.1", port, user, password);
 }
