@@ -237,32 +237,40 @@ int history(const std::vector<std::string>& args) {
     }
   }
   sender.close();
-  // Opening the unit itself, cold: a fresh server process, the unit read from its latest snapshot
-  // and the ops after it, the welcome with every field (the trace's whole text among them).
-  // A fresh server process each time; its milliseconds from connect to welcome. `ok` stays true
-  // while every welcome holds the trace's final text.
-  auto open_cold = [&](bool& ok) {
-    server->stop(15);
+  // A fresh server process on the same data, signed in as the librarian again.
+  auto start_fresh = [&] {
     server = std::make_unique<bench::server_process>(coplan, serve);
     port = server->port();
     lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+  };
+  // Opening the unit itself, cold: a fresh server process, the unit read from its latest snapshot
+  // and the ops after it, the welcome with every field (the trace's whole text among them).
+  // open_fresh: a fresh server process each time; its milliseconds from connect to welcome, for a
+  // client that says it has the versions `since`. open_cold: a new client; `ok` stays true while
+  // every welcome holds the trace's final text.
+  auto open_fresh = [&](const nlohmann::json& since, nlohmann::json& welcome) {
+    server->stop(15);
+    start_fresh();
     client::ws_client opener;
     auto t0 = std::chrono::steady_clock::now();
     if (!opener.connect("127.0.0.1", port, "/api/units/" + unit + "/ws", lib)) throw std::runtime_error("WebSocket refused");
-    auto w = opener.hello("cold-open");
+    welcome = opener.hello("cold-open", since);
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    ok = ok && w["streams"][stream]["text"] == trace["endContent"];
     opener.close();
     server->stop(15);
+    return ms;
+  };
+  auto open_cold = [&](bool& ok) {
+    nlohmann::json w;
+    auto ms = open_fresh(nlohmann::json::object(), w);
+    ok = ok && w["streams"][stream]["text"] == trace["endContent"];
     return ms;
   };
   std::vector<double> unit_open_ms;
   bool unit_open_ok = true;
   for (int round = 0; round < 5; ++round) unit_open_ms.push_back(open_cold(unit_open_ok));
   std::sort(unit_open_ms.begin(), unit_open_ms.end());
-  server = std::make_unique<bench::server_process>(coplan, serve);
-  port = server->port();
-  lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+  start_fresh();
   auto get = [&](const std::string& target, double& ms) {
     auto t0 = std::chrono::steady_clock::now();
     auto r = client::http_call("127.0.0.1", port, client::http::verb::get, target, "", lib);
@@ -325,15 +333,22 @@ int history(const std::vector<std::string>& args) {
       st.bind(1, unit_row);
       st.run();
     };
-    std::vector<double> closed_ms, scan_ms;
+    std::vector<double> closed_ms, scan_ms, behind_ms;
     for (int round = 0; round < 3; ++round) {
       closed_ms.push_back(open_cold(after_ok));
       drop_mark();  // as after a crash; the open after it closes the unit and marks it again
       scan_ms.push_back(open_cold(after_ok));
     }
-    server = std::make_unique<bench::server_process>(coplan, serve);
-    port = server->port();
-    lib = client::sign_in("127.0.0.1", port, "librarian", "coplan-demo");
+    // A client that was away for the trace's last 1,000 edits comes back to a fresh server: the unit
+    // opens from its closing snapshot, so those edits are read back from the op log.
+    const std::uint64_t behind = std::min<std::uint64_t>(1000, changes.size());
+    for (int round = 0; round < 3; ++round) {
+      nlohmann::json w;
+      behind_ms.push_back(open_fresh({{stream, changes.size() - behind}}, w));
+      const auto& s = w["streams"][stream];
+      after_ok = after_ok && s.value("from", std::uint64_t{0}) == changes.size() - behind && s["updates"].size() == behind;
+    }
+    start_fresh();
     double after_open_ms = 0;
     auto after_timeline = get("/api/units/" + unit + "/history", after_open_ms);
     after_ok = after_ok && after_timeline["ops"] == timeline["ops"];
@@ -349,8 +364,10 @@ int history(const std::vector<std::string>& args) {
     };
     std::printf("with %zu ops of another unit written after the unit closed: cold open of the unit, snapshot marked closed: "
                 "%s ms; mark removed (as after a crash: the op log is read after the snapshot): %s ms; history open "
-                "(cold): %.1f ms; text and op count match: %s\n",
-                other_ops, list(closed_ms).c_str(), list(scan_ms).c_str(), after_open_ms, after_ok ? "yes" : "NO");
+                "(cold): %.1f ms; a client %llu edits behind, caught up from the op log on a fresh start: %s ms; text, "
+                "op count and catch-up match: %s\n",
+                other_ops, list(closed_ms).c_str(), list(scan_ms).c_str(), after_open_ms,
+                static_cast<unsigned long long>(behind), list(behind_ms).c_str(), after_ok ? "yes" : "NO");
   }
   std::filesystem::remove_all(data_dir);
   (void)checked;

@@ -1,6 +1,8 @@
 // Reading units back from SQLite (see unit_store.hpp).
 #include "store/unit_store.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace coplan::store {
@@ -48,13 +50,35 @@ loaded_unit unit_store::load(std::int64_t unit_id) {
   return out;
 }
 
-std::vector<op_row> unit_store::text_ops_since(std::int64_t unit_id, const std::string& stream,
-                                               std::uint64_t version) {
-  auto db = store_.borrow();
-  auto st = db->prepare(std::string("SELECT ") + op_columns +
-                        " FROM oplog WHERE unit_id = ? AND kind = 0 AND stream = ? AND version >= ? ORDER BY id");
-  st.bind(1, unit_id).bind(2, stream).bind(3, static_cast<std::int64_t>(version));
+std::vector<op_row> unit_store::text_ops_between(std::int64_t unit_id, const std::string& stream,
+                                                 std::uint64_t from, std::uint64_t to) {
   std::vector<op_row> out;
+  if (from >= to) return out;
+  auto db = store_.borrow();
+  // Op log ids (lo, hi] that hold every wanted op. A snapshot whose version of the stream is v
+  // holds exactly the stream's ops below v, so the ops at `from` and after come after the upto_op
+  // of one with v <= from, and those below `to` are at or before the upto_op of one with v >= to.
+  // A stream missing from a snapshot (its block was added later) had no op yet: version 0.
+  std::int64_t lo = 0, hi = INT64_MAX;
+  if (stream.find_first_of("\"\\") == std::string::npos) {
+    auto snaps = db->prepare(
+        "SELECT upto_op, coalesce(json_extract(data, ?), 0) FROM snapshots WHERE unit_id = ? ORDER BY id DESC");
+    snaps.bind(1, "$.streams.\"" + stream + "\".version").bind(2, unit_id);
+    while (snaps.step()) {
+      auto upto = snaps.int64(0);
+      auto v = static_cast<std::uint64_t>(snaps.int64(1));
+      if (v >= to) hi = std::min(hi, upto);
+      if (v <= from) {
+        lo = upto;
+        break;
+      }
+    }
+  }
+  auto st = db->prepare(std::string("SELECT ") + op_columns +
+                        " FROM oplog WHERE id > ? AND id <= ? AND unit_id = ? AND kind = 0 AND stream = ? AND version >= ? "
+                        "AND version < ? ORDER BY id");
+  st.bind(1, lo).bind(2, hi).bind(3, unit_id).bind(4, stream).bind(5, static_cast<std::int64_t>(from));
+  st.bind(6, static_cast<std::int64_t>(std::min<std::uint64_t>(to, INT64_MAX)));
   while (st.step()) out.push_back(row_of(st));
   return out;
 }

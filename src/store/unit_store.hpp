@@ -29,8 +29,13 @@ public:
 
   // Throws std::runtime_error when the unit has no snapshot (unknown unit).
   loaded_unit load(std::int64_t unit_id);
-  // Text ops of `stream` applied at `version` or later, in order.
-  std::vector<op_row> text_ops_since(std::int64_t unit_id, const std::string& stream, std::uint64_t version);
+  // Text ops of `stream` applied at versions from..to-1, in order. The op log has no index by unit,
+  // so only its rows between two of the unit's snapshots are read: the newest whose version of the
+  // stream is at most `from` (no op it holds is wanted) and the oldest whose version is at least
+  // `to` (every wanted op is in it). A client back after a long time costs a scan of the ops
+  // written while it was away, not of the whole log.
+  std::vector<op_row> text_ops_between(std::int64_t unit_id, const std::string& stream, std::uint64_t from,
+                                       std::uint64_t to);
   // Every op of the unit, in order (history, analytics).
   std::vector<op_row> all_ops(std::int64_t unit_id, std::int64_t after_id = 0);
 

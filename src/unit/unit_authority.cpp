@@ -553,8 +553,12 @@ nlohmann::json unit_authority::catch_up(const std::string& stream, std::uint64_t
     for (const auto& u : ups) list.push_back(wire::update_json(*u));
     return {{"from", from}, {"updates", std::move(list)}};
   }
-  // Older than what memory keeps: read the committed ops back from the log.
-  auto rows = reader_.text_ops_since(identity_.id, stream, from);
+  // Older than what memory keeps: the committed ops from `from` up to the first version memory
+  // keeps come back from the log (only its rows written since then are read), the rest from memory.
+  // Joins wait for in-flight commits, so every op in memory is in the log too.
+  const auto* s = doc_.find_stream(stream);
+  auto kept = s->version - s->recent.size();
+  auto rows = reader_.text_ops_between(identity_.id, stream, from, kept);
   std::uint64_t expect = from;
   for (const auto& r : rows) {
     if (r.version != expect) break;
@@ -562,7 +566,8 @@ nlohmann::json unit_authority::catch_up(const std::string& stream, std::uint64_t
     list.push_back(wire::update_json(u));
     ++expect;
   }
-  if (expect != doc_.find_stream(stream)->version) return nullptr;
+  if (expect != kept || !doc_.text_updates_since(stream, kept, ups)) return nullptr;
+  for (const auto& u : ups) list.push_back(wire::update_json(*u));
   return {{"from", from}, {"updates", std::move(list)}};
 }
 

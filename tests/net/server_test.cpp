@@ -130,6 +130,15 @@ TEST(Server, HistoryCheckpointsStayAtTheirMultiplesWhenSnapshotsAreSparse) {
   EXPECT_EQ(db.integrity_check(), "ok");
 }
 
+namespace {
+// The welcome's entry for `stream` of a new client (the teacher) that says it has `version`.
+json catch_up_entry(test_server& ts, const std::string& stream, std::uint64_t version) {
+  ws_client d;
+  if (!d.connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "tea"))) return nullptr;
+  return d.hello("D", {{stream, version}})["streams"][stream];
+}
+}  // namespace
+
 TEST(Server, RestartRestoresTextsAuthorsVersionsAndStructure) {
   test_server ts([](net::server_config& c) {
     c.authority.snapshot_every = 3;
@@ -168,13 +177,41 @@ TEST(Server, RestartRestoresTextsAuthorsVersionsAndStructure) {
   EXPECT_EQ(after["streams"]["unit.understandings"]["text"], "Café ☕ and 😀 emoji");
   EXPECT_EQ(after["structure"]["lists"]["lessons"][0]["values"]["minutes"], 50);
   // Catching up from a known version after the restart comes from the log, exactly.
-  auto d = std::make_unique<ws_client>();
-  ASSERT_TRUE(d->connect("127.0.0.1", ts.port(), ts.ws_path(), sign_in(ts.port(), "tea")));
-  auto w = d->hello("D", {{"unit.understandings", 5}});
-  auto cu = w["streams"]["unit.understandings"];
+  auto cu = catch_up_entry(ts, "unit.understandings", 5);
   ASSERT_TRUE(cu.contains("from")) << cu.dump();
   EXPECT_EQ(cu["from"], 5);
   EXPECT_EQ(cu["updates"].size(), after["streams"]["unit.understandings"]["version"].get<std::size_t>() - 5);
+  store::database db(ts.dir().file("coplan.db"), {});
+  EXPECT_EQ(db.integrity_check(), "ok");
+}
+
+// A client further behind than the updates kept in memory gets the older ones from the op log
+// and the rest from memory, as one run in order.
+TEST(Server, CatchUpJoinsTheLogToWhatMemoryKeeps) {
+  test_server ts([](net::server_config& c) {
+    c.unit_limits.recent_kept = 5;
+    c.authority.snapshot_every = 3;
+    c.authority.snapshot_bytes_per_op = UINT64_MAX;
+  });
+  {
+    auto a = ts.join("lib", "A");
+    for (std::uint64_t v = 0; v < 20; ++v) {
+      auto ch = std::u16string(1, static_cast<char16_t>(u'a' + v));
+      a->send(push_msg("unit.understandings", v, "A", v + 1, ins(static_cast<std::int64_t>(v), static_cast<std::int64_t>(v), ch)));
+      ASSERT_TRUE(a->expect("pushed")["ok"].get<bool>());
+    }
+  }
+  auto cu = catch_up_entry(ts, "unit.understandings", 2);
+  ASSERT_TRUE(cu.contains("from")) << cu.dump();
+  EXPECT_EQ(cu["from"], 2);
+  ASSERT_EQ(cu["updates"].size(), 18u);
+  for (std::size_t i = 0; i < 18; ++i) {
+    EXPECT_EQ(cu["updates"][i]["v"], 2 + i);
+    EXPECT_EQ(cu["updates"][i]["changes"], json::parse(ins(static_cast<std::int64_t>(2 + i), static_cast<std::int64_t>(2 + i),
+                                                            std::u16string(1, static_cast<char16_t>(u'a' + 2 + i)))
+                                                            .to_json_text()))
+        << i;
+  }
   store::database db(ts.dir().file("coplan.db"), {});
   EXPECT_EQ(db.integrity_check(), "ok");
 }
@@ -544,7 +581,9 @@ TEST(Server, AScalarValueIsRestoredFromThePastAsANewEdit) {
   auto b = ts.join("tea", "B", &w);
   EXPECT_EQ(w["structure"]["values"]["grade"], "5");
   for (const auto& l : w["structure"]["lists"]["lessons"])
-    if (l["id"] == "lesson-a") EXPECT_EQ(l["values"]["begin_approach"], "teaming");
+    if (l["id"] == "lesson-a") {
+      EXPECT_EQ(l["values"]["begin_approach"], "teaming");
+    }
 }
 
 // History: GET /history lists every change of the unit's phase (who, when, from which phase to

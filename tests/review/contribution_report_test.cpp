@@ -366,11 +366,15 @@ void expect_version(const json& got, const model_state& m) {
     EXPECT_EQ(owners, want) << stream;
   }
   for (const auto& [stream, s] : got["streams"].items())
-    if (!m.fields.count(stream)) EXPECT_EQ(s["text"], "") << stream << " was never written";
+    if (!m.fields.count(stream)) {
+      EXPECT_EQ(s["text"], "") << stream << " was never written";
+    }
   json lessons = json::array();
   for (const auto& l : m.lessons) lessons.push_back({{"id", l.id}, {"removed", l.removed}, {"values", l.values}});
   EXPECT_EQ(got["structure"]["lists"]["lessons"], lessons);
-  if (m.ops > 0) EXPECT_EQ(got["at"]["author"], m.last_author);
+  if (m.ops > 0) {
+    EXPECT_EQ(got["at"]["author"], m.last_author);
+  }
 }
 
 // The lesson's text, per writer: what its removal takes out of "survives".
