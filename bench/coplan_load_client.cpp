@@ -107,6 +107,16 @@ void inserted_strings(simdjson::dom::element changes, F&& f) {
   }
 }
 
+// Every string the updates from `first` on insert, for those the client has not seen yet and did not
+// make itself (what the load generator counts as arrived), with either JSON library's updates.
+template <class Updates, class ClientIdOf, class ChangesOf, class F>
+void remote_inserts(const collab_client& c, std::uint64_t first, const Updates& updates, ClientIdOf&& client_id_of,
+                    ChangesOf&& changes_of, F&& f) {
+  std::uint64_t v = first;
+  for (auto&& u : updates)
+    if (v++ >= c.version() && client_id_of(u) != c.client_id()) inserted_strings(changes_of(u), f);
+}
+
 simdjson::dom::parser& thread_parser() {
   thread_local simdjson::dom::parser parser;
   return parser;
@@ -144,14 +154,11 @@ void coplan_load_client::handle_element(simdjson::dom::element m) {
   }
   auto& c = f->collab;
   auto client_id_of = [](simdjson::dom::element u) { return u["clientID"].get_string().value(); };
-  if (events().remote_text) {
-    std::uint64_t v = first;
-    for (simdjson::dom::element u : updates)
-      if (v++ >= c.version() && client_id_of(u) != c.client_id())
-        inserted_strings(u["changes"].value(), [&](std::string_view s) { events().remote_text(*this, s); });
-  }
-  auto confirmed = c.receive(first, updates, client_id_of, [](simdjson::dom::element u) {
-    return text::change_set::from_simdjson(u["changes"].value(), 1 << 30, 1 << 30);
+  auto changes_of = [](simdjson::dom::element u) { return u["changes"].value(); };
+  if (events().remote_text)
+    remote_inserts(c, first, updates, client_id_of, changes_of, [&](std::string_view s) { events().remote_text(*this, s); });
+  auto confirmed = c.receive(first, updates, client_id_of, [&](simdjson::dom::element u) {
+    return text::change_set::from_simdjson(changes_of(u), 1 << 30, 1 << 30);
   });
   confirm(*f, confirmed.size());
   flush(*f);
@@ -205,9 +212,10 @@ void coplan_load_client::handle(const json& m) {
 
 void coplan_load_client::receive(coplan_field_state& f, std::uint64_t first, const json& updates) {
   auto& c = f.collab;
-  for (const auto& u : updates)
-    if (u["v"].get<std::uint64_t>() >= c.version() && u["clientID"] != c.client_id() && events().remote_text)
-      inserted_strings(u["changes"], [&](const std::string& s) { events().remote_text(*this, s); });
+  if (events().remote_text)
+    remote_inserts(
+        c, first, updates, [](const json& u) { return std::string_view(u["clientID"].get_ref<const std::string&>()); },
+        [](const json& u) -> const json& { return u["changes"]; }, [&](std::string_view s) { events().remote_text(*this, s); });
   confirm(f, c.receive(first, updates).size());
 }
 

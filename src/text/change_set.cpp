@@ -18,36 +18,32 @@ const std::u16string empty_text;
 
 [[noreturn]] void bad(const std::string& why) { throw coded_error("bad_changes", "invalid change set: " + why); }
 
+// A length read as an unsigned or a signed integer: non-negative and at most max_number.
+std::int64_t checked_length(std::uint64_t u, std::int64_t max_number) {
+  if (u > static_cast<std::uint64_t>(max_number)) throw coded_error("too_large", "change set length out of range");
+  return static_cast<std::int64_t>(u);
+}
+
+std::int64_t checked_length(std::int64_t s, std::int64_t max_number) {
+  if (s < 0) bad("lengths must be non-negative integers");
+  return checked_length(static_cast<std::uint64_t>(s), max_number);
+}
+
 std::int64_t length_of(const nlohmann::json& v, std::int64_t max_number) {
   if (!v.is_number_integer()) bad("lengths must be non-negative integers");
-  if (v.is_number_unsigned()) {
-    auto u = v.get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(max_number)) throw coded_error("too_large", "change set length out of range");
-    return static_cast<std::int64_t>(u);
-  }
-  auto s = v.get<std::int64_t>();
-  if (s < 0) bad("lengths must be non-negative integers");
-  if (s > max_number) throw coded_error("too_large", "change set length out of range");
-  return s;
+  return v.is_number_unsigned() ? checked_length(v.get<std::uint64_t>(), max_number)
+                                : checked_length(v.get<std::int64_t>(), max_number);
 }
 
 std::int64_t length_of(const simdjson::dom::element& v, std::int64_t max_number) {
-  std::int64_t s = 0;
-  std::uint64_t u = 0;
   switch (v.type()) {
     case simdjson::dom::element_type::INT64:
-      s = v.get_int64().value_unsafe();
-      if (s < 0) bad("lengths must be non-negative integers");
-      break;
+      return checked_length(v.get_int64().value_unsafe(), max_number);
     case simdjson::dom::element_type::UINT64:
-      u = v.get_uint64().value_unsafe();
-      if (u > static_cast<std::uint64_t>(max_number)) throw coded_error("too_large", "change set length out of range");
-      return static_cast<std::int64_t>(u);
+      return checked_length(v.get_uint64().value_unsafe(), max_number);
     default:
       bad("lengths must be non-negative integers");
   }
-  if (s > max_number) throw coded_error("too_large", "change set length out of range");
-  return s;
 }
 
 // Builds a change set part by part as CodeMirror's JSON form lists them (n = keep n, [n] = delete
