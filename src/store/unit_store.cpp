@@ -59,19 +59,25 @@ std::vector<op_row> unit_store::text_ops_between(std::int64_t unit_id, const std
   // holds exactly the stream's ops below v, so the ops at `from` and after come after the upto_op
   // of one with v <= from, and those below `to` are at or before the upto_op of one with v >= to.
   // A stream missing from a snapshot (its block was added later) had no op yet: version 0.
+  // A snapshot that is not valid JSON (damaged) makes json_extract fail: then the whole log is read.
   std::int64_t lo = 0, hi = INT64_MAX;
   if (stream.find_first_of("\"\\") == std::string::npos) {
-    auto snaps = db->prepare(
-        "SELECT upto_op, coalesce(json_extract(data, ?), 0) FROM snapshots WHERE unit_id = ? ORDER BY id DESC");
-    snaps.bind(1, "$.streams.\"" + stream + "\".version").bind(2, unit_id);
-    while (snaps.step()) {
-      auto upto = snaps.int64(0);
-      auto v = static_cast<std::uint64_t>(snaps.int64(1));
-      if (v >= to) hi = std::min(hi, upto);
-      if (v <= from) {
-        lo = upto;
-        break;
+    try {
+      auto snaps = db->prepare(
+          "SELECT upto_op, coalesce(json_extract(data, ?), 0) FROM snapshots WHERE unit_id = ? ORDER BY id DESC");
+      snaps.bind(1, "$.streams.\"" + stream + "\".version").bind(2, unit_id);
+      while (snaps.step()) {
+        auto upto = snaps.int64(0);
+        auto v = static_cast<std::uint64_t>(snaps.int64(1));
+        if (v >= to) hi = std::min(hi, upto);
+        if (v <= from) {
+          lo = upto;
+          break;
+        }
       }
+    } catch (const std::runtime_error&) {
+      lo = 0;
+      hi = INT64_MAX;
     }
   }
   auto st = db->prepare(std::string("SELECT ") + op_columns +
