@@ -78,7 +78,8 @@ if (durable.length) {
   table(["system", "units", "offered edits/s", "acknowledged edits/s", "ack p50 ms", "ack p99 ms", "ack max ms", "p99 above the floor ms",
     "bytes written per edit", "server CPU s"],
     durable.map((r) => [r.target, n(r.units), n(offered(r)), n(r.acked_per_second), f(r.ack_ms.p50, 2), f(r.ack_ms.p99, 2), f(r.ack_ms.max, 2),
-      r.target === "echo" || !floor(r) ? "–" : f(r.ack_ms.p99 - floor(r).ack_ms.p99, 2),
+      r.target === "echo" || !floor(r) ? "–"
+        : floor(r).acked_per_second < 0.999 * offered(r) ? "– (the floor is saturated)" : f(r.ack_ms.p99 - floor(r).ack_ms.p99, 2),
       r.target === "echo" ? "–" : n(r.server?.bytes_written_per_edit), f(r.server?.cpu_seconds, 2)]));
 }
 console.log(out.join("\n"));

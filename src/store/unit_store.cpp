@@ -59,7 +59,8 @@ std::vector<op_row> unit_store::text_ops_between(std::int64_t unit_id, const std
   // holds exactly the stream's ops below v, so the ops at `from` and after come after the upto_op
   // of one with v <= from, and those below `to` are at or before the upto_op of one with v >= to.
   // A stream missing from a snapshot (its block was added later) had no op yet: version 0.
-  // A snapshot that is not valid JSON (damaged) makes json_extract fail: then the whole log is read.
+  // When the snapshots cannot be read for this (json_extract fails on a damaged one that is not
+  // valid JSON), the whole log is read: slower, never wrong. An error that persists fails that too.
   std::int64_t lo = 0, hi = INT64_MAX;
   if (stream.find_first_of("\"\\") == std::string::npos) {
     try {

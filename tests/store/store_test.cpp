@@ -237,6 +237,11 @@ TEST(Store, CatchUpReadsOnlyTheOpLogBetweenTwoSnapshots) {
     EXPECT_EQ(rows[i].version, 12 + i);
     EXPECT_EQ(rows[i].payload, "[" + std::to_string(12 + i) + "]");
   }
+  // Bounds equal to the snapshots' versions: the ops at 10..19 lie exactly between the two.
+  auto between = us.text_ops_between(1, "unit.goals", 10, 20);
+  ASSERT_EQ(between.size(), 10u);
+  EXPECT_EQ(between.front().payload, "[10]");
+  EXPECT_EQ(between.back().payload, "[19]");
   auto tail = us.text_ops_between(1, "unit.goals", 25, 30);
   ASSERT_EQ(tail.size(), 5u);
   EXPECT_EQ(tail.front().payload, "[25]");
