@@ -579,17 +579,20 @@ wire::message unit_authority::welcome(const hello_msg& hello, std::uint32_t user
     if (m.id == user) you = mj;
     members.push_back(std::move(mj));
   }
-  nlohmann::json streams = nlohmann::json::object();
+  // Each field: the updates since the version the client has, or else the whole field (written
+  // straight from its buffers), marked `reset` when the client had a copy that can no longer be caught up.
+  std::string streams = "{";
   for (const auto& [id, s] : doc_.streams()) {
+    if (streams.size() > 1) streams.push_back(',');
+    streams += nlohmann::json(id).dump();
+    streams.push_back(':');
     auto known = hello.streams.find(id);
     nlohmann::json entry;
     if (known != hello.streams.end() && known->second <= s.version) entry = catch_up(id, known->second);
-    if (entry.is_null()) {
-      entry = doc_.stream_json(id);
-      if (known != hello.streams.end()) entry["reset"] = true;
-    }
-    streams[id] = std::move(entry);
+    if (!entry.is_null()) streams += entry.dump();
+    else doc_.append_stream_json(streams, id, known != hello.streams.end() ? R"(,"reset":true)" : "");
   }
+  streams.push_back('}');
   // The template and the expertise list are the same for every welcome: spliced in already
   // serialized (copying and dumping the template was most of the cost of a join).
   if (expertise_text_.empty()) expertise_text_ = settings_.expertise_list.dump();
@@ -606,7 +609,7 @@ wire::message unit_authority::welcome(const hello_msg& hello, std::uint32_t user
   out += R"(,"structure":)";
   out += doc_.structure_json().dump();
   out += R"(,"streams":)";
-  out += streams.dump();
+  out += streams;
   out += "}";
   return std::make_shared<const std::string>(std::move(out));
 }

@@ -437,18 +437,25 @@ void unit_doc::append_json_members(std::string& out) const {
     if (!first) out.push_back(',');
     first = false;
     out += nlohmann::json(id).dump();
-    out += ":{\"authors\":";
-    s.authors.append_json(out);
-    out += ",\"text\":";
-    s.text.append_json(out);
-    out += ",\"version\":";
-    out += std::to_string(s.version);
-    out.push_back('}');
+    out.push_back(':');
+    append_stream_json(out, id);
   }
   out += "},\"structure\":";
   out += structure_json().dump();
   out += ",\"template\":";
   out += nlohmann::json(spec_->id()).dump();
+}
+
+void unit_doc::append_stream_json(std::string& out, const std::string& id, std::string_view more) const {
+  const auto& s = streams_.at(id);
+  out += "{\"authors\":";
+  s.authors.append_json(out);
+  out += ",\"text\":";
+  s.text.append_json(out);
+  out += ",\"version\":";
+  out += std::to_string(s.version);
+  out += more;
+  out.push_back('}');
 }
 
 unit_doc unit_doc::copy_for_reuse() const {

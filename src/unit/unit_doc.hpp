@@ -9,6 +9,7 @@
 #include <set>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -151,6 +152,10 @@ public:
   // (a snapshot of a large field costs one pass over it). Parses to what to_json() returns.
   void append_json_members(std::string& out) const;
   nlohmann::json stream_json(const std::string& id) const;
+  // One field's entry in the same form ({"authors", "text", "version"}), written as JSON text
+  // straight from its buffers, with `more` (members written by the caller, each after a comma)
+  // before the closing brace.
+  void append_stream_json(std::string& out, const std::string& id, std::string_view more = {}) const;
   nlohmann::json structure_json() const;
   // Restores a state written by to_json(). Throws std::exception on malformed input.
   static unit_doc from_json(std::shared_ptr<const template_spec> spec, unit_limits limits, const nlohmann::json& j);

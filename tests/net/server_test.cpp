@@ -203,6 +203,17 @@ TEST(Server, CatchUpJoinsTheLogToWhatMemoryKeeps) {
   auto cu = catch_up_entry(ts, "unit.understandings", 2);
   ASSERT_TRUE(cu.contains("from")) << cu.dump();
   EXPECT_EQ(cu["from"], 2);
+  // A copy the server cannot have made (ahead of it, as after restoring an older backup) gets the
+  // whole field, marked reset; a field the client did not name comes whole and unmarked.
+  auto ahead = catch_up_entry(ts, "unit.understandings", 999);
+  EXPECT_EQ(ahead["reset"], true) << ahead.dump();
+  EXPECT_EQ(ahead["version"], 20);
+  EXPECT_EQ(ahead["text"], "abcdefghijklmnopqrst");
+  EXPECT_EQ(ahead["authors"].size(), 1u);
+  json w;
+  ts.join("tea", "E", &w);
+  EXPECT_FALSE(w["streams"]["unit.understandings"].contains("reset"));
+  EXPECT_EQ(w["streams"]["unit.understandings"]["version"], 20);
   ASSERT_EQ(cu["updates"].size(), 18u);
   for (std::size_t i = 0; i < 18; ++i) {
     EXPECT_EQ(cu["updates"][i]["v"], 2 + i);

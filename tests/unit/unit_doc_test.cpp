@@ -144,7 +144,9 @@ TEST(UnitDoc, RebaseIntoReusedBuffersEqualsMappingStepByStep) {
       ASSERT_EQ(got[i].changes.to_json_text(), pending[i].changes.to_json_text()) << "round " << round << " update " << i;
       // A rebased update's stored form is rewritten from its changes; one left as sent keeps it.
       bool moved = !(got[i].changes == mine[mine.size() - got.size() + i].changes);
-      if (moved) EXPECT_TRUE(got[i].changes_json.empty());
+      if (moved) {
+        EXPECT_TRUE(got[i].changes_json.empty());
+      }
     }
   }
   EXPECT_GT(confirmations_after_others, 1000);
