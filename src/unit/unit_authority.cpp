@@ -547,26 +547,23 @@ void unit_authority::broadcast_online() {
 }
 
 nlohmann::json unit_authority::catch_up(const std::string& stream, std::uint64_t from) {
-  std::vector<std::shared_ptr<const text_update>> ups;
-  auto list = nlohmann::json::array();
-  if (doc_.text_updates_since(stream, from, ups)) {
-    for (const auto& u : ups) list.push_back(wire::update_json(*u));
-    return {{"from", from}, {"updates", std::move(list)}};
-  }
-  // Older than what memory keeps: the committed ops from `from` up to the first version memory
-  // keeps come back from the log (only its rows written since then are read), the rest from memory.
+  // Updates older than what memory keeps (from `from` up to the first version kept) come back
+  // from the op log, only its rows written since then being read; the rest come from memory.
   // Joins wait for in-flight commits, so every op in memory is in the log too.
-  const auto* s = doc_.find_stream(stream);
-  auto kept = s->version - s->recent.size();
-  auto rows = reader_.text_ops_between(identity_.id, stream, from, kept);
+  auto list = nlohmann::json::array();
+  auto kept = doc_.find_stream(stream)->first_kept();
   std::uint64_t expect = from;
-  for (const auto& r : rows) {
-    if (r.version != expect) break;
-    text_update u{stream, r.version, r.client_id, r.client_seq, r.author, r.time, {}, r.payload};
-    list.push_back(wire::update_json(u));
-    ++expect;
+  if (from < kept) {
+    for (const auto& r : reader_.text_ops_between(identity_.id, stream, from, kept)) {
+      if (r.version != expect) break;
+      text_update u{stream, r.version, r.client_id, r.client_seq, r.author, r.time, {}, r.payload};
+      list.push_back(wire::update_json(u));
+      ++expect;
+    }
+    if (expect != kept) return nullptr;
   }
-  if (expect != kept || !doc_.text_updates_since(stream, kept, ups)) return nullptr;
+  std::vector<std::shared_ptr<const text_update>> ups;
+  if (!doc_.text_updates_since(stream, expect, ups)) return nullptr;
   for (const auto& u : ups) list.push_back(wire::update_json(*u));
   return {{"from", from}, {"updates", std::move(list)}};
 }

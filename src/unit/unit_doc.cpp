@@ -368,7 +368,7 @@ bool unit_doc::text_updates_since(const std::string& stream, std::uint64_t versi
                                   std::vector<std::shared_ptr<const text_update>>& out) const {
   const auto* s = find_stream(stream);
   if (!s || version > s->version) return false;
-  std::uint64_t first = s->version - s->recent.size();
+  std::uint64_t first = s->first_kept();
   if (version < first) return false;
   for (auto i = static_cast<std::size_t>(version - first); i < s->recent.size(); ++i) out.push_back(s->recent[i]);
   return true;

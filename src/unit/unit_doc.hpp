@@ -58,6 +58,8 @@ struct text_stream {
   text::author_runs authors;
   std::uint64_t version = 0;
   std::deque<std::shared_ptr<const text_update>> recent;  // the last recent.size() updates
+  // The version of the oldest update kept in `recent` (the current version when none is).
+  std::uint64_t first_kept() const { return version - recent.size(); }
 };
 
 struct block {
