@@ -123,8 +123,9 @@ simdjson::dom::parser& thread_parser() {
 }
 }  // namespace
 
-// Frames are read with simdjson: `updates`, nearly every message under load, is handled from
-// simdjson's document; the rest (welcome, command answers, errors) as nlohmann::json values.
+// Frames are read with simdjson: `updates` and `pushed`, nearly every message under load, are
+// handled from simdjson's document; the rest (welcome, command answers, errors) as nlohmann::json
+// values.
 void coplan_load_client::on_message(std::string_view message) {
   simdjson::dom::element frame;
   if (auto error = thread_parser().parse(message.data(), message.size()).get(frame)) {
@@ -140,7 +141,17 @@ void coplan_load_client::on_message(std::string_view message) {
 void coplan_load_client::handle_element(simdjson::dom::element m) {
   std::string_view type, stream;
   simdjson::dom::array updates;
-  if (m["type"].get(type) || type != "updates") return handle(json::parse(simdjson::minify(m)));
+  if (!m["type"].get(type) && type == "pushed" && !m["stream"].get(stream)) {
+    // The answer to each of its own pushes: as common as updates under load, read in place too.
+    bool ok = false;
+    if (m["ok"].get(ok)) ok = false;
+    if (auto* f = field(stream)) {
+      f->collab.pushed(ok);
+      flush(*f);
+    }
+    return;
+  }
+  if (type != "updates") return handle(json::parse(simdjson::minify(m)));
   if (m["stream"].get(stream) || m["updates"].get(updates)) {
     if (events().failed) events().failed(*this, "bad_message: an updates message without stream or updates");
     return;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -14,7 +15,12 @@ namespace coplan::bench {
 
 class echo_session : public std::enable_shared_from_this<echo_session> {
 public:
-  explicit echo_session(boost::asio::ip::tcp::socket socket) : ws_(std::move(socket)) {}
+  // The io_context's own executor by name (one thread, no strand), as the server's sessions name
+  // theirs: no type-erased executor in the floor's handlers either.
+  using executor_type = boost::asio::io_context::executor_type;
+  using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor_type>;
+
+  explicit echo_session(socket_type socket) : ws_(std::move(socket)) {}
   void start();
 
 private:
@@ -24,7 +30,7 @@ private:
   void do_write();
   void on_write(boost::beast::error_code ec, std::size_t bytes);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<boost::beast::basic_stream<boost::asio::ip::tcp, executor_type>> ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
 };

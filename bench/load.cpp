@@ -435,7 +435,7 @@ int echo_server(const std::vector<std::string>& args) {
   tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), port});
   acceptor.listen(asio::socket_base::max_listen_connections);
   std::function<void()> do_accept = [&] {
-    acceptor.async_accept([&](boost::system::error_code ec, tcp::socket s) {
+    acceptor.async_accept(ioc.get_executor(), [&](boost::system::error_code ec, bench::echo_session::socket_type s) {
       if (!ec) std::make_shared<bench::echo_session>(std::move(s))->start();
       do_accept();
     });

@@ -8,7 +8,7 @@ namespace websocket = beast::websocket;
 
 load_connection::load_connection(boost::asio::io_context& ioc, boost::asio::ip::tcp::endpoint endpoint, std::string target,
                                  std::string cookie, load_events* events)
-    : ws_(ioc), endpoint_(endpoint), target_(std::move(target)), cookie_(std::move(cookie)), events_(events) {}
+    : ws_(ioc.get_executor()), endpoint_(endpoint), target_(std::move(target)), cookie_(std::move(cookie)), events_(events) {}
 
 void load_connection::start() { do_connect(); }
 

@@ -68,7 +68,9 @@ private:
   void on_write(boost::beast::error_code ec, std::size_t bytes);
   void fail(std::string_view what, boost::beast::error_code ec);
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // The io_context's executor by name: the generator runs one thread, and a type-erased executor in
+  // every handler would cost it CPU it needs to keep its schedule.
+  boost::beast::websocket::stream<boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::io_context::executor_type>> ws_;
   boost::asio::ip::tcp::endpoint endpoint_;
   std::string target_;
   std::string cookie_;

@@ -20,7 +20,7 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 
 namespace {
-std::string peer_of(const boost::asio::ip::tcp::socket& s) {
+std::string peer_of(const tcp_socket& s) {
   beast::error_code ec;
   auto ep = s.remote_endpoint(ec);
   return ec ? std::string() : ep.address().to_string();
@@ -28,13 +28,13 @@ std::string peer_of(const boost::asio::ip::tcp::socket& s) {
 }  // namespace
 
 template <class Stream>
-Stream make_stream(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls) {
+Stream make_stream(tcp_socket&& socket, boost::asio::ssl::context* tls) {
   if constexpr (std::is_same_v<Stream, tls_stream>) return Stream(std::move(socket), *tls);
   else return Stream(std::move(socket));
 }
 
 template <class Stream>
-http_session<Stream>::http_session(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls, services& svc,
+http_session<Stream>::http_session(tcp_socket&& socket, boost::asio::ssl::context* tls, services& svc,
                                    const static_files& files)
     : stream_(make_stream<Stream>(std::move(socket), tls)), svc_(svc), files_(files) {
   peer_ = peer_of(beast::get_lowest_layer(stream_).socket());

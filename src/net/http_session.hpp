@@ -16,17 +16,15 @@
 
 #include "net/services.hpp"
 #include "net/static_files.hpp"
+#include "net/stream_types.hpp"
 
 namespace coplan::net {
-
-using plain_stream = boost::beast::tcp_stream;
-using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 template <class Stream>
 class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
   // `tls` is used (and required) when Stream is tls_stream: the handshake then runs first.
-  http_session(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context* tls, services& svc,
+  http_session(tcp_socket&& socket, boost::asio::ssl::context* tls, services& svc,
                const static_files& files);
   void run();
 

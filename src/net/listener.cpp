@@ -31,7 +31,7 @@ void listener::do_accept() {
                          boost::beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket) {
+void listener::on_accept(boost::beast::error_code ec, tcp_socket socket) {
   if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (!ec) {
     boost::beast::error_code ignored;

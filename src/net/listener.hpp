@@ -10,6 +10,7 @@
 
 #include "net/services.hpp"
 #include "net/static_files.hpp"
+#include "net/stream_types.hpp"
 
 namespace coplan::net {
 
@@ -24,7 +25,7 @@ public:
 
 private:
   void do_accept();
-  void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_accept(boost::beast::error_code ec, tcp_socket socket);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;  // used on acceptor_'s strand only

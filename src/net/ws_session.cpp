@@ -258,7 +258,7 @@ void ws_session<Stream>::finish() {
   if (joined_) unit_->leave(this);
 }
 
-template class ws_session<beast::tcp_stream>;
-template class ws_session<beast::ssl_stream<beast::tcp_stream>>;
+template class ws_session<plain_stream>;
+template class ws_session<tls_stream>;
 
 }  // namespace coplan::net

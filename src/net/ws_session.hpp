@@ -18,6 +18,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "net/services.hpp"
+#include "net/stream_types.hpp"
 #include "net/token_bucket.hpp"
 #include "store/account_store.hpp"
 #include "unit/unit_authority.hpp"
@@ -84,7 +85,7 @@ private:
   token_bucket budget_;   // this connection's messages
 };
 
-extern template class ws_session<boost::beast::tcp_stream>;
-extern template class ws_session<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+extern template class ws_session<plain_stream>;
+extern template class ws_session<tls_stream>;
 
 }  // namespace coplan::net

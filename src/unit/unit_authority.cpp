@@ -51,7 +51,7 @@ authority_state authority_state::restore(std::shared_ptr<const template_spec> sp
   return st;
 }
 
-unit_authority::unit_authority(boost::asio::any_io_executor ex, unit_identity identity, authority_state state,
+unit_authority::unit_authority(boost::asio::io_context::executor_type ex, unit_identity identity, authority_state state,
                                std::vector<member_info> members, store::op_log_writer& writer,
                                store::unit_store& reader, authority_settings settings)
     : strand_(boost::asio::make_strand(ex)),

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -73,7 +73,7 @@ struct authority_state {
 
 class unit_authority : public std::enable_shared_from_this<unit_authority> {
 public:
-  unit_authority(boost::asio::any_io_executor ex, unit_identity identity, authority_state state,
+  unit_authority(boost::asio::io_context::executor_type ex, unit_identity identity, authority_state state,
                  std::vector<member_info> members, store::op_log_writer& writer, store::unit_store& reader,
                  authority_settings settings);
   ~unit_authority();
@@ -168,7 +168,7 @@ private:
   store::snapshot_row snapshot_now() const;
   std::string snapshot_json() const;  // the unit's state and last command seqs, as JSON text
 
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   // Joins and leaves within online_delay share one "online" broadcast (a class of 30 arriving
   // at once would otherwise cost 30 × 30 messages).
   boost::asio::steady_timer online_timer_{strand_};

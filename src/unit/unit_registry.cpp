@@ -8,7 +8,7 @@
 
 namespace coplan::unit {
 
-unit_registry::unit_registry(boost::asio::any_io_executor ex, store::op_log_writer& writer, store::store& db,
+unit_registry::unit_registry(boost::asio::io_context::executor_type ex, store::op_log_writer& writer, store::store& db,
                              std::shared_ptr<const template_set> templates, unit_limits limits,
                              authority_settings settings)
     : ex_(std::move(ex)),

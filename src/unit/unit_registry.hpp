@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "store/account_store.hpp"
 #include "store/op_log_writer.hpp"
@@ -20,7 +20,7 @@ namespace coplan::unit {
 
 class unit_registry {
 public:
-  unit_registry(boost::asio::any_io_executor ex, store::op_log_writer& writer, store::store& db,
+  unit_registry(boost::asio::io_context::executor_type ex, store::op_log_writer& writer, store::store& db,
                 std::shared_ptr<const template_set> templates, unit_limits limits, authority_settings settings);
 
   // Returns the open authority of `unit`, loading it when needed. Blocks on SQLite: call it from
@@ -43,7 +43,7 @@ public:
   const unit_limits& limits() const { return limits_; }
 
 private:
-  boost::asio::any_io_executor ex_;
+  boost::asio::io_context::executor_type ex_;
   store::op_log_writer& writer_;
   store::store& db_;
   store::unit_store reader_;
