@@ -69,10 +69,6 @@ void coplan_load_client::flush(coplan_field_state& f) {
 
 std::optional<std::string> coplan_load_client::text() const { return fields_.front()->collab.text().to_utf8(); }
 
-coplan_field_state* coplan_load_client::field(const json& stream) {
-  return stream.is_string() ? field(std::string_view(stream.get_ref<const std::string&>())) : nullptr;
-}
-
 coplan_field_state* coplan_load_client::field(std::string_view stream) {
   for (auto& f : fields_)
     if (stream == f->collab.stream()) return f.get();
@@ -141,11 +137,13 @@ void coplan_load_client::on_message(std::string_view message) {
 void coplan_load_client::handle_element(simdjson::dom::element m) {
   std::string_view type, stream;
   simdjson::dom::array updates;
-  if (!m["type"].get(type) && type == "pushed" && !m["stream"].get(stream)) {
+  if (!m["type"].get(type) && type == "pushed") {
     // The answer to each of its own pushes: as common as updates under load, read in place too.
+    // Without a known field's name (a string) it answers nothing of ours.
     bool ok = false;
     if (m["ok"].get(ok)) ok = false;
-    if (auto* f = field(stream)) {
+    auto* f = m["stream"].get(stream) ? nullptr : field(stream);
+    if (f) {
       f->collab.pushed(ok);
       flush(*f);
     }
@@ -206,11 +204,6 @@ void coplan_load_client::handle(const json& m) {
   const auto& type = m["type"].get_ref<const std::string&>();
   if (type == "welcome") {
     on_welcome(m);
-  } else if (type == "pushed") {
-    if (auto* f = field(m["stream"])) {
-      f->collab.pushed(m.value("ok", false));
-      flush(*f);
-    }
   } else if (type == "cmd" && structure_) {
     auto why = structure_->on_command(m);
     if (!why.empty() && events().failed) events().failed(*this, "structure: " + why);

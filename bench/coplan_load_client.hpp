@@ -55,14 +55,13 @@ public:
 protected:
   void on_open() override;
   void on_message(std::string_view message) override;
-  // One message (a batched frame holds several): `updates` read from simdjson's document, any
-  // other type handed to handle() as a nlohmann::json value.
+  // One message (a batched frame holds several): `updates` and `pushed` read from simdjson's
+  // document, any other type handed to handle() as a nlohmann::json value.
   void handle_element(simdjson::dom::element m);
   void handle(const nlohmann::json& m);
 
 private:
   void on_welcome(const nlohmann::json& m);
-  coplan_field_state* field(const nlohmann::json& stream);
   coplan_field_state* field(std::string_view stream);
   // Our first `confirmed` unconfirmed edits of `f` were confirmed.
   void confirm(coplan_field_state& f, std::size_t confirmed);
